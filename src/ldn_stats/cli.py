@@ -1,0 +1,131 @@
+"""The ``ldn-stats`` command line.
+
+Each subcommand is a thin wrapper over the library.  Errors the package raises
+on purpose (:class:`ldn_stats.errors.LdnStatsError`) are printed as a message
+on standard error with exit status 1 and no traceback; anything else is a bug,
+reported in one line with exit status 2 (set ``LDN_STATS_DEBUG=1`` for the
+traceback).
+
+Examples
+--------
+>>> from ldn_stats.cli import main
+>>> main(["--version"])
+ldn-stats 0.1.0
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ldn_stats import __version__
+from ldn_stats.errors import LdnStatsError
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from ldn_stats.trial import read_trial
+
+    trial = read_trial(args.path)
+    print(trial.summary())
+    return 0
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from ldn_stats.io import write_tables
+    from ldn_stats.simulate import simulate_trial
+
+    tables = simulate_trial(args.preset, seed=args.seed)
+    write_tables(tables, args.out_dir)
+    n = len(tables["adsl"])
+    print(f"OK {args.preset} seed={args.seed}: {n} subjects written to {args.out_dir}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from ldn_stats.report import run_spec
+
+    for path in run_spec(args.spec, out_root=args.out):
+        print(path)
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from ldn_stats.report import build_report
+
+    for path in build_report(args.analyses, out_root=args.out):
+        print(path)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="ldn-stats", description="Analyse low-dose naltrexone pain trials."
+    )
+    p.add_argument("--version", action="version", version=f"ldn-stats {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", help="validate a trial folder (adsl, adeff, adae)")
+    v.add_argument("path", type=Path, help="folder holding the trial tables")
+    v.set_defaults(func=_cmd_validate)
+
+    s = sub.add_parser("simulate", help="simulate a trial from a calibrated preset")
+    s.add_argument("--preset", required=True, help="preset name, e.g. final or younger2013")
+    s.add_argument("--seed", required=True, type=int, help="random seed (integer)")
+    s.add_argument("out_dir", type=Path, help="folder to write adsl.csv, adeff.csv, adae.csv")
+    s.set_defaults(func=_cmd_simulate)
+
+    r = sub.add_parser("run", help="run one analysis spec (TOML)")
+    r.add_argument("spec", type=Path)
+    r.add_argument("--out", type=Path, default=Path("reports"), help="output root")
+    r.set_defaults(func=_cmd_run)
+
+    a = sub.add_parser("report", help="run every spec and assemble the appendix")
+    a.add_argument("--analyses", type=Path, default=Path("analyses"))
+    a.add_argument("--out", type=Path, default=Path("reports"), help="output root")
+    a.set_defaults(func=_cmd_report)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name; ``sys.argv[1:]`` when omitted.
+
+    Returns
+    -------
+    int
+        0 on success, 1 for a data, spec or model error, 2 for an internal error.
+    """
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version or a usage error
+        return int(exc.code or 0)
+    try:
+        return int(args.func(args))
+    except LdnStatsError as exc:
+        print(f"ldn-stats {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("ldn-stats: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug, not a user error: one line unless debugging
+        if os.environ.get("LDN_STATS_DEBUG"):
+            raise
+        print(
+            f"ldn-stats {args.command}: internal error: {type(exc).__name__}: {exc} "
+            "(set LDN_STATS_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

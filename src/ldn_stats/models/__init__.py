@@ -1,0 +1,1 @@
+"""Statistical models: the MMRM engine and crossover analyses."""
