@@ -1,0 +1,204 @@
+"""Checked, array-shaped inputs shared by the derivations (private).
+
+The derivations accept any object with ``.adsl``, ``.adeff`` and ``.design``
+(a validated :class:`ldn_stats.trial.Trial` or a stand-in). The checks here are
+the few the derivations rely on; they name the table, column, subject and value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ldn_stats.derive.rules import study_day_index
+from ldn_stats.errors import DataError, SpecError, ValidationError
+
+_FAILURE_COLUMNS = ["table", "column", "usubjid", "row", "value", "rule"]
+_ADSL_COMMON = ["USUBJID", "SITEID", "AGE", "SEX", "ITTFL"]
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """Subjects (ADSL rows sorted by USUBJID) and one parameter's records as arrays.
+
+    Records are sorted by subject then study day, so every sum runs in the same
+    order whatever the row order of the input table.
+    """
+
+    adsl: pd.DataFrame
+    code: np.ndarray  # subject position in ``adsl`` per record
+    ady: np.ndarray  # int64 study day
+    day: np.ndarray  # int64 gap-free day index (see study_day_index)
+    aval: np.ndarray  # float64, NaN when missing
+    aperiod: np.ndarray | None  # float64 period number, NaN outside periods
+    paramcd: str
+
+    @property
+    def n_subjects(self) -> int:
+        return len(self.adsl)
+
+    @property
+    def rated(self) -> np.ndarray:
+        return ~np.isnan(self.aval)
+
+
+def _fail(message: str, rows: list[dict]) -> ValidationError:
+    failures = pd.DataFrame(rows, columns=_FAILURE_COLUMNS)
+    shown = "\n".join(
+        f"  {r['table']}.{r['column']} (USUBJID={r['usubjid']}, row {r['row']}): "
+        f"{r['value']!r} - {r['rule']}"
+        for r in rows[:10]
+    )
+    more = f"\n  ... and {len(rows) - 10} more" if len(rows) > 10 else ""
+    return ValidationError(f"{message}\n{shown}{more}", failures=failures)
+
+
+def _require_columns(table: str, frame: pd.DataFrame, columns: list[str]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        rows = [
+            {"table": table, "column": c, "usubjid": None, "row": None, "value": None,
+             "rule": "required column is missing"}
+            for c in missing
+        ]
+        found = ", ".join(map(str, frame.columns))
+        raise _fail(f"{table}: missing column(s) {', '.join(missing)} (found: {found})", rows)
+
+
+def _check_design(trial: object, expected: str, func: str, other: str) -> None:
+    design = getattr(trial, "design", None)
+    if design != expected:
+        source = getattr(trial, "source", "<memory>")
+        raise SpecError(
+            f"{func} needs a {expected} trial; {source} has design {design!r}"
+            + (f" (use {other})" if design in ("parallel", "crossover") else "")
+        )
+
+
+def _tables(trial: object) -> tuple[pd.DataFrame, pd.DataFrame]:
+    adsl = getattr(trial, "adsl", None)
+    adeff = getattr(trial, "adeff", None)
+    if not isinstance(adsl, pd.DataFrame) or not isinstance(adeff, pd.DataFrame):
+        raise DataError(
+            "expected a Trial with DataFrames .adsl and .adeff, found "
+            f"{type(adsl).__name__} and {type(adeff).__name__}"
+        )
+    return adsl, adeff
+
+
+def _load(
+    trial: object, param: str, design_column: str, population_flag: str, periods: bool
+) -> _Inputs:
+    """Check the tables and return ``param``'s records as sorted arrays."""
+    adsl, adeff = _tables(trial)
+    adsl_columns = [*_ADSL_COMMON, design_column]
+    if population_flag not in adsl_columns:
+        adsl_columns.append(population_flag)
+    _require_columns("adsl", adsl, adsl_columns)
+    adeff_columns = ["USUBJID", "PARAMCD", "ADY", "AVAL"] + (["APERIOD"] if periods else [])
+    _require_columns("adeff", adeff, adeff_columns)
+
+    adsl = adsl.assign(USUBJID=adsl["USUBJID"].astype("str"))
+    duplicated = adsl["USUBJID"].duplicated(keep="first")
+    if duplicated.any():
+        rows = [
+            {"table": "adsl", "column": "USUBJID", "usubjid": u, "row": int(i), "value": u,
+             "rule": "USUBJID must be unique"}
+            for i, u in adsl.loc[duplicated, "USUBJID"].items()
+        ]
+        raise _fail("adsl: duplicate USUBJID", rows)
+    adsl = adsl.sort_values("USUBJID", kind="stable").reset_index(drop=True)
+
+    paramcd = adeff["PARAMCD"].astype("str")
+    keep = (paramcd == param).to_numpy()
+    if not keep.any():
+        found = sorted(paramcd.dropna().unique().tolist())
+        raise SpecError(
+            f"adeff has no records of PARAMCD {param!r}; found: {', '.join(found) or 'none'}"
+        )
+    records = adeff.loc[keep]
+
+    usubjid = records["USUBJID"].astype("str")
+    code = pd.Index(adsl["USUBJID"]).get_indexer(usubjid).astype(np.int64)
+    if (code < 0).any():
+        bad = usubjid[code < 0]
+        rows = [
+            {"table": "adeff", "column": "USUBJID", "usubjid": u, "row": int(i), "value": u,
+             "rule": "USUBJID must be in adsl"}
+            for i, u in bad.items()
+        ]
+        raise _fail("adeff: USUBJID not in adsl", rows)
+
+    ady_raw = pd.to_numeric(records["ADY"], errors="coerce").to_numpy(dtype="float64")
+    bad_day = ~np.isfinite(ady_raw) | (ady_raw != np.round(ady_raw)) | (ady_raw == 0)
+    if bad_day.any():
+        rows = [
+            {"table": "adeff", "column": "ADY", "usubjid": u, "row": int(i), "value": v,
+             "rule": "ADY must be a non-zero integer study day"}
+            for i, u, v in zip(
+                records.index[bad_day], usubjid[bad_day], records["ADY"][bad_day], strict=True
+            )
+        ]
+        raise _fail("adeff: invalid ADY", rows)
+    ady = ady_raw.astype(np.int64)
+
+    aval = pd.to_numeric(records["AVAL"], errors="coerce").to_numpy(dtype="float64")
+    not_numeric = np.isnan(aval) & records["AVAL"].notna().to_numpy()
+    if not_numeric.any():
+        rows = [
+            {"table": "adeff", "column": "AVAL", "usubjid": u, "row": int(i), "value": v,
+             "rule": "AVAL must be numeric or missing"}
+            for i, u, v in zip(
+                records.index[not_numeric], usubjid[not_numeric],
+                records["AVAL"][not_numeric], strict=True,
+            )
+        ]
+        raise _fail("adeff: non-numeric AVAL", rows)
+
+    aperiod = None
+    if periods:
+        aperiod = pd.to_numeric(records["APERIOD"], errors="coerce").to_numpy(dtype="float64")
+
+    order = np.lexsort((ady, code))
+    code, ady, aval = code[order], ady[order], aval[order]
+    aperiod = aperiod[order] if aperiod is not None else None
+    same = (code[1:] == code[:-1]) & (ady[1:] == ady[:-1])
+    if same.any():
+        index = records.index.to_numpy()[order][1:][same]
+        rows = [
+            {"table": "adeff", "column": "ADY", "usubjid": adsl["USUBJID"].iat[c], "row": int(i),
+             "value": int(d), "rule": f"one record per USUBJID x PARAMCD x ADY ({param})"}
+            for c, d, i in zip(code[1:][same], ady[1:][same], index, strict=True)
+        ]
+        raise _fail("adeff: duplicate USUBJID x PARAMCD x ADY", rows)
+
+    return _Inputs(
+        adsl=adsl,
+        code=code,
+        ady=ady,
+        day=study_day_index(ady),
+        aval=aval,
+        aperiod=aperiod,
+        paramcd=param,
+    )
+
+
+def _window_mean(
+    code: np.ndarray,
+    value: np.ndarray,
+    include: np.ndarray,
+    n_groups: int,
+    min_count: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-group mean and count of the non-missing ``value`` where ``include`` holds.
+
+    Returns ``(mean, count)``; the mean is NaN where ``count < min_count``.
+    """
+    use = include & ~np.isnan(value)
+    count = np.bincount(code[use], minlength=n_groups)
+    total = np.bincount(code[use], weights=value[use], minlength=n_groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count >= min_count, total / np.maximum(count, 1), np.nan)
+    return mean, count.astype(np.int64)

@@ -1,0 +1,164 @@
+"""The analysis table of a parallel-group trial: one row per subject x analysis week.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from types import SimpleNamespace
+>>> from ldn_stats.derive.parallel import derive_parallel
+>>> adsl = pd.DataFrame({"USUBJID": ["01"], "SITEID": "S1", "AGE": [44], "SEX": "F",
+...                      "ITTFL": "Y", "TRT01P": ["A"]})
+>>> adeff = pd.DataFrame({"USUBJID": "01", "PARAMCD": "PAINNRS",
+...                       "ADY": [-4, -3, -2, -1, 1, 2, 3, 4],
+...                       "AVAL": [6, 6, 6, 6, 3, 3, 3, 3]})
+>>> trial = SimpleNamespace(adsl=adsl, adeff=adeff, design="parallel")
+>>> derive_parallel(trial)[["AVISIT", "NDAYS", "AVAL", "BASE", "PCHG", "CRIT2FL"]]
+   AVISIT  NDAYS  AVAL  BASE  PCHG CRIT2FL
+0  Week 1      4   3.0   6.0 -50.0       Y
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ldn_stats.derive._inputs import _check_design, _load
+from ldn_stats.derive.baseline import _study_baseline
+from ldn_stats.derive.responders import derive_change
+from ldn_stats.derive.rules import DeriveRules
+from ldn_stats.derive.weekly import planned_weeks, visit_window_values, weekly_means
+from ldn_stats.errors import DataError
+from ldn_stats.schemas.analysis import validate_analysis
+
+__all__ = ["PARALLEL_COLUMNS", "derive_parallel"]
+
+PARALLEL_COLUMNS = [
+    "USUBJID", "SITEID", "AGE", "SEX", "ITTFL", "TRT01P", "PARAMCD", "AVISIT", "AVISITN",
+    "NDAYS", "AVAL", "BASE", "CHG", "PCHG", "CRIT1FL", "CRIT2FL", "ANL01FL",
+]
+
+
+def derive_parallel(
+    trial: object,
+    param: str = "PAINNRS",
+    rules: DeriveRules = DeriveRules(),  # noqa: B008 - frozen, immutable default
+) -> pd.DataFrame:
+    """Derive the weekly analysis table of a parallel-group trial.
+
+    Parameters
+    ----------
+    trial : Trial or object with ``.adsl``, ``.adeff`` and ``.design``
+        A parallel trial (``design == "parallel"``). ``adsl`` needs USUBJID,
+        SITEID, AGE, SEX, ITTFL and TRT01P; ``adeff`` needs USUBJID, PARAMCD,
+        ADY and AVAL.
+    param : str
+        PARAMCD of the ratings, default ``"PAINNRS"``.
+    rules : DeriveRules
+        Every rule used (see :class:`~ldn_stats.derive.rules.DeriveRules`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Validated by :class:`~ldn_stats.schemas.analysis.AnalysisModel`; one row
+        per ADSL subject x planned analysis visit, sorted by USUBJID and
+        AVISITN, columns ``USUBJID, SITEID, AGE, SEX, ITTFL, TRT01P, PARAMCD,
+        AVISIT, AVISITN, NDAYS, AVAL, BASE, CHG, PCHG, CRIT1FL, CRIT2FL,
+        ANL01FL``. Every subject has every planned visit (AVAL missing where it
+        cannot be derived), so the data form a complete grid for an MMRM.
+
+    Raises
+    ------
+    ldn_stats.errors.SpecError
+        The trial is not a parallel design, or ``param`` has no records.
+    ldn_stats.errors.ValidationError
+        A required column is missing, or a record is invalid (ADY not a
+        non-zero integer, duplicate USUBJID x ADY, USUBJID not in adsl).
+    ldn_stats.errors.DataError
+        No analysis visit can be formed (no record on or after day 1 and no
+        ``rules.n_weeks``).
+
+    Notes
+    -----
+    - BASE: mean of the ratings with ADY in ``rules.baseline_window`` (default
+      -7..-1), missing with fewer than ``rules.baseline_min_ratings`` (4).
+    - Daily records (default): AVAL of week ``w`` (days ``7(w-1)+1 .. 7w``) is
+      the mean of its rated days when at least ``rules.week_min_days`` (4) of
+      them are rated, else missing; NDAYS = rated days; AVISIT = "Week w",
+      AVISITN = w, for ``w = 1 .. n_weeks`` (``rules.n_weeks``, or the week of
+      the latest on-treatment record in the trial).
+    - Visit-level records (``rules.visit_windows`` set): AVAL is the rating
+      nearest each window's target day; AVISIT/AVISITN from the windows.
+    - CHG, PCHG, CRIT1FL, CRIT2FL, ANL01FL: see
+      :func:`ldn_stats.derive.responders.derive_change`.
+    - Treatment arms are whatever TRT01P holds; nothing is assumed about them.
+
+    Validated against hand computation (``tests/derive/test_derive_parallel.py``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> adsl = pd.DataFrame({"USUBJID": ["02", "01"], "SITEID": "S1", "AGE": [51, 44],
+    ...                      "SEX": "F", "ITTFL": "Y", "TRT01P": ["B", "A"]})
+    >>> adeff = pd.DataFrame({"USUBJID": ["01"] * 4 + ["02"] * 3, "PARAMCD": "PAINNRS",
+    ...                       "ADY": [-1, 1, 2, 9, -1, 1, 8],
+    ...                       "AVAL": [5, 4, 3, 2, 8, 6, 4]})
+    >>> trial = SimpleNamespace(adsl=adsl, adeff=adeff, design="parallel")
+    >>> rules = DeriveRules(baseline_min_ratings=1, week_min_days=1)
+    >>> derive_parallel(trial, rules=rules)[["USUBJID", "TRT01P", "AVISIT", "AVAL", "CHG"]]
+      USUBJID TRT01P  AVISIT  AVAL  CHG
+    0      01      A  Week 1   3.5 -1.5
+    1      01      A  Week 2   2.0 -3.0
+    2      02      B  Week 1   6.0 -2.0
+    3      02      B  Week 2   4.0 -4.0
+    """
+    _check_design(trial, "parallel", "derive_parallel", "derive_crossover")
+    data = _load(trial, param, "TRT01P", rules.population_flag, periods=False)
+    n = data.n_subjects
+
+    if rules.visit_windows is not None:
+        windows = sorted(rules.visit_windows, key=lambda w: w.avisitn)
+        aval, ndays = visit_window_values(data.code, data.ady, data.aval, n, tuple(windows))
+        labels = [w.avisit for w in windows]
+        numbers = [w.avisitn for w in windows]
+    else:
+        n_weeks = rules.n_weeks or planned_weeks(data.ady, rules.week_length)
+        if n_weeks == 0:
+            raise DataError(
+                f"adeff: no {param} record on or after study day 1, so no analysis week "
+                "can be formed (set DeriveRules.n_weeks to build an all-missing grid)"
+            )
+        aval, ndays = weekly_means(
+            data.code, data.ady, data.aval, n, n_weeks, rules.week_length, rules.week_min_days
+        )
+        labels = [f"Week {w}" for w in range(1, n_weeks + 1)]
+        numbers = list(range(1, n_weeks + 1))
+
+    base, _ = _study_baseline(
+        data.code, data.ady, data.aval, n, rules.baseline_window, rules.baseline_min_ratings
+    )
+    n_visits = len(labels)
+    rows = np.repeat(np.arange(n), n_visits)
+    subjects = data.adsl.iloc[rows].reset_index(drop=True)
+    frame = pd.DataFrame(
+        {
+            "USUBJID": subjects["USUBJID"],
+            "SITEID": subjects["SITEID"].astype("str"),
+            "AGE": subjects["AGE"],
+            "SEX": subjects["SEX"],
+            "ITTFL": subjects["ITTFL"],
+            "TRT01P": subjects["TRT01P"].astype("str"),
+            "PARAMCD": param,
+            "AVISIT": pd.Categorical.from_codes(
+                np.tile(np.arange(n_visits), n), categories=labels, ordered=True
+            ),
+            "AVISITN": np.tile(np.asarray(numbers, dtype=np.int64), n),
+            "NDAYS": ndays.ravel(),
+            "AVAL": aval.ravel(),
+            "BASE": base[rows],
+        }
+    )
+    population = rules.population_flag
+    if population != "ITTFL":
+        frame[population] = subjects[population]
+    frame = derive_change(frame, rules)
+    return validate_analysis(frame[PARALLEL_COLUMNS])
