@@ -1,0 +1,394 @@
+"""REML and ML log-likelihood of the MMRM with analytic gradient and Hessian.
+
+Subjects are grouped by their pattern of observed rows (covariance group,
+time points or coordinates, random-effect clusters); every subject of a
+pattern shares ``V_i``. The data enter only through per-pattern sufficient
+statistics ``T[u, v] = sum_i z_iu z_iv'`` of the weighted rows
+``z = sqrt(w) * (x', y)'``, so one evaluation costs a few small dense
+operations per pattern, whatever the number of subjects.
+
+Notation (per pattern): ``V`` its covariance, ``V_h = dV/dtheta_h``,
+``Phi = (X' V^-1 X)^-1``, ``r_i = y_i - X_i beta``, ``P = V^-1 - V^-1 X Phi X' V^-1``
+(over all subjects). The negative log-likelihood (the objective) is
+
+``f = 1/2 [N' log(2 pi) + sum_i log|V_i| (+ log|X'V^-1X| for REML) + y'Py]``
+
+with ``N' = N - p`` under REML; its gradient is ``1/2 tr(A V_h) - 1/2 y'P V_h P y``
+and its Hessian ``1/2 tr(A V_hj) - 1/2 tr(A V_h A V_j) + y'P V_h P V_j P y
+- 1/2 y'P V_hj P y`` with ``A = P`` (REML) or ``V^-1`` (ML), profiled over beta
+as R mmrm (TMB) does.
+
+Examples
+--------
+>>> import numpy as np
+>>> from ldn_stats.models.covariance import MarginalCovariance, get_structure
+>>> from ldn_stats.models.likelihood import Likelihood
+>>> rng = np.random.default_rng(1)
+>>> n_sub, m = 30, 3
+>>> subject = np.repeat(np.arange(n_sub), m)
+>>> pos = np.tile(np.arange(m), n_sub)
+>>> X = np.column_stack([np.ones(n_sub * m), pos == 1, pos == 2]).astype(float)
+>>> y = X @ [1.0, 0.5, 1.0] + np.repeat(rng.normal(size=n_sub), m) + rng.normal(size=n_sub * m)
+>>> model = MarginalCovariance(get_structure("cs"), times=("V1", "V2", "V3"))
+>>> lik = Likelihood(X, y, subject, model, pos=pos, reml=True)
+>>> f, g = lik.value_and_grad(np.array([0.3, 0.0]))
+>>> bool(np.isfinite(f)), g.shape
+(True, (2,))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ldn_stats.errors import ModelError
+from ldn_stats.models.covariance import MarginalCovariance, PatternBatch
+
+__all__ = ["Likelihood", "LikelihoodState"]
+
+_LOG_2PI = float(np.log(2.0 * np.pi))
+
+
+@dataclass
+class _Batch:
+    """Patterns of one size: covariance inputs plus sufficient statistics."""
+
+    pattern: PatternBatch
+    T: np.ndarray  # (P, n, n, q, q) with q = p + 1, weighted [X, y]
+    n_sub: np.ndarray  # (P,) subjects per pattern
+    logw: np.ndarray  # (P,) sum of log weights over the pattern's rows and subjects
+    rows: list[np.ndarray]  # per pattern (n_s, n) row indices into the data
+
+
+@dataclass
+class LikelihoodState:
+    """Quantities at one ``theta``: objective, beta, its covariance and per-batch pieces."""
+
+    theta: np.ndarray
+    f: float
+    beta: np.ndarray
+    phi: np.ndarray  # (X' V^-1 X)^-1
+    xtvx: np.ndarray
+    parts: list[dict]
+    grad: np.ndarray | None = None
+
+
+class Likelihood:
+    """The MMRM objective (negative REML or ML log-likelihood) as a function of ``theta``.
+
+    Parameters
+    ----------
+    X : (N, p) array
+        Fixed-effects design of the used rows (full column rank).
+    y : (N,) array
+        Response.
+    subject : (N,) array
+        Subject label of each row.
+    model : MarginalCovariance
+        Covariance model giving ``V_i`` and its derivatives.
+    pos : (N,) int array, optional
+        Time-point index of each row (non-spatial structures).
+    coords : (N, d) array, optional
+        Coordinates of each row (spatial structures).
+    group : (N,) int array, optional
+        Covariance group index of each row (constant within subject).
+    clusters : (N, n_re) array, optional
+        Random-effect grouping labels of each row (one column per term).
+    weights : (N,) array, optional
+        Positive weights: ``V_i = W_i^-1/2 Sigma_i W_i^-1/2``.
+    reml : bool
+        Restricted (default) or full maximum likelihood.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ldn_stats.models.covariance import MarginalCovariance, get_structure
+    >>> X = np.ones((4, 1)); y = np.array([1.0, 2.0, 2.0, 4.0])
+    >>> model = MarginalCovariance(get_structure("us"), times=("a", "b"))
+    >>> lik = Likelihood(X, y, np.array([1, 1, 2, 2]), model, pos=np.array([0, 1, 0, 1]))
+    >>> lik.n_subjects, lik.n_obs
+    (2, 4)
+    """
+
+    def __init__(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        subject: np.ndarray,
+        model: MarginalCovariance,
+        pos: np.ndarray | None = None,
+        coords: np.ndarray | None = None,
+        group: np.ndarray | None = None,
+        clusters: np.ndarray | None = None,
+        weights: np.ndarray | None = None,
+        reml: bool = True,
+    ) -> None:
+        X = np.asarray(X, dtype=float)
+        y = np.asarray(y, dtype=float)
+        n_obs, p = X.shape
+        self.X, self.y, self.model, self.reml = X, y, model, bool(reml)
+        self.n_obs, self.p = n_obs, p
+        _, subj_codes = np.unique(np.asarray(subject), return_inverse=True)
+        self.subject_codes = subj_codes
+        self.n_subjects = int(subj_codes.max()) + 1 if n_obs else 0
+        pos = np.zeros(n_obs, dtype=int) if pos is None else np.asarray(pos, dtype=int)
+        group = np.zeros(n_obs, dtype=int) if group is None else np.asarray(group, dtype=int)
+        if clusters is None:
+            clusters = np.zeros((n_obs, 0), dtype=int)
+        clusters = np.asarray(clusters)
+        if clusters.ndim == 1:
+            clusters = clusters[:, None]
+        w = np.ones(n_obs) if weights is None else np.asarray(weights, dtype=float)
+        if np.any(~np.isfinite(w)) or np.any(w <= 0):
+            raise ModelError("weights must be finite and strictly positive")
+        self.weights = w
+        if coords is not None:
+            coords = np.asarray(coords, dtype=float)
+            if coords.ndim == 1:
+                coords = coords[:, None]
+        self.batches = self._build(pos, coords, group, clusters, w)
+        self.n_patterns = sum(len(b.n_sub) for b in self.batches)
+
+    # ------------------------------------------------------------------ patterns
+    def _build(self, pos, coords, group, clusters, w) -> list[_Batch]:
+        spatial = coords is not None
+        sort_key = (np.arange(self.n_obs), self.subject_codes) if spatial else (
+            pos, self.subject_codes)
+        order = np.lexsort(sort_key)
+        bounds = np.flatnonzero(np.diff(self.subject_codes[order])) + 1
+        patterns: dict[tuple, list[np.ndarray]] = {}
+        info: dict[tuple, tuple] = {}
+        for rows in np.split(order, bounds):
+            g = group[rows]
+            if np.any(g != g[0]):
+                raise ModelError(
+                    f"subject row {int(rows[0])}: the covariance group changes within a "
+                    "subject; a subject must belong to one group"
+                )
+            if not spatial and len(np.unique(pos[rows])) < len(rows):
+                raise ModelError(
+                    f"subject of data row {int(rows[0])} has more than one row at the same "
+                    "time point; each subject may have at most one row per visit"
+                )
+            cl = np.zeros((len(rows), clusters.shape[1]), dtype=int)
+            for r in range(clusters.shape[1]):
+                _, first, inv = np.unique(clusters[rows, r], return_index=True,
+                                          return_inverse=True)
+                cl[:, r] = np.argsort(np.argsort(first))[inv]
+            key = (int(g[0]), tuple(pos[rows]) if not spatial else
+                   tuple(map(tuple, coords[rows])), tuple(map(tuple, cl)))
+            patterns.setdefault(key, []).append(rows)
+            info[key] = (int(g[0]), pos[rows], coords[rows] if spatial else None, cl)
+        Z = np.column_stack([self.X, self.y]) * np.sqrt(w)[:, None]
+        by_size: dict[int, list[tuple]] = {}
+        for key in sorted(patterns, key=lambda k: (len(k[1]), k)):
+            by_size.setdefault(len(key[1]), []).append(key)
+        batches = []
+        for n, keys in by_size.items():
+            Ts, ns, lw, rows_list = [], [], [], []
+            for key in keys:
+                rows = np.stack(patterns[key])  # (n_s, n)
+                zs = Z[rows]
+                Ts.append(np.einsum("sua,svb->uvab", zs, zs))
+                ns.append(len(rows))
+                lw.append(float(np.log(w[rows]).sum()))
+                rows_list.append(rows)
+            pb = PatternBatch(
+                group=np.array([info[k][0] for k in keys], dtype=int),
+                pos=np.stack([info[k][1] for k in keys]).reshape(len(keys), n),
+                coords=np.stack([info[k][2] for k in keys]) if spatial else None,
+                clusters=np.stack([info[k][3] for k in keys]).reshape(len(keys), n, -1),
+            )
+            batches.append(_Batch(pb, np.stack(Ts), np.array(ns, dtype=float),
+                                  np.array(lw), rows_list))
+        return batches
+
+    # ------------------------------------------------------------------ core
+    def state(self, theta: np.ndarray, order: int = 0) -> LikelihoodState | None:
+        """Evaluate at ``theta``; ``None`` if some ``V_i`` is not positive definite.
+
+        ``order`` 1 adds the gradient and keeps first derivatives of ``V``;
+        ``order`` 2 also keeps second derivatives (for the Hessian and Kenward-Roger).
+        """
+        theta = np.asarray(theta, dtype=float)
+        p = self.p
+        parts = []
+        M = np.zeros((p + 1, p + 1))
+        logdet = 0.0
+        for b in self.batches:
+            V, dV, d2V, idx = self.model.evaluate(theta, b.pattern, order=order)
+            try:
+                Lc = np.linalg.cholesky(V)
+            except np.linalg.LinAlgError:
+                return None
+            diag = np.diagonal(Lc, axis1=1, axis2=2)
+            if not np.all(np.isfinite(diag)) or np.any(diag <= 0):
+                return None
+            Vinv = np.linalg.inv(V)
+            Vinv = 0.5 * (Vinv + np.swapaxes(Vinv, 1, 2))
+            logdet += float(b.n_sub @ (2.0 * np.log(diag).sum(axis=1)) - b.logw.sum())
+            M += np.einsum("puv,puvab->ab", Vinv, b.T)
+            parts.append({"batch": b, "Vinv": Vinv, "dV": dV, "d2V": d2V, "idx": idx})
+        xtvx = M[:p, :p]
+        try:
+            Lx = np.linalg.cholesky(xtvx)
+        except np.linalg.LinAlgError:
+            return None
+        phi = np.linalg.inv(xtvx)
+        phi = 0.5 * (phi + phi.T)
+        beta = phi @ M[:p, p]
+        quad = M[p, p] - beta @ M[:p, p]
+        n_eff = self.n_obs - p if self.reml else self.n_obs
+        f = 0.5 * (n_eff * _LOG_2PI + logdet + quad)
+        if self.reml:
+            f += float(np.log(np.diag(Lx)).sum())
+        st = LikelihoodState(theta, float(f), beta, phi, xtvx, parts)
+        if order >= 1:
+            st.grad = self._gradient(st)
+        return st
+
+    def _residual_stats(self, st: LikelihoodState, part: dict) -> None:
+        """Per-pattern C = sum X_i Phi X_i', S = sum r_i r_i', E = V^-1 S V^-1."""
+        if "E" in part:
+            return
+        p = self.p
+        T = part["batch"].T
+        c = np.concatenate([-st.beta, [1.0]])
+        Vinv = part["Vinv"]
+        part["C"] = np.einsum("puvab,ab->puv", T[:, :, :, :p, :p], st.phi)
+        Tr = T @ c  # (P, n, n, q): sum_i z_iu r_iv
+        part["Txr"] = Tr[..., :p]
+        S = Tr @ c
+        part["E"] = Vinv @ S @ Vinv
+
+    def _gradient(self, st: LikelihoodState) -> np.ndarray:
+        g = np.zeros(self.model.n_theta)
+        for part in st.parts:
+            self._residual_stats(st, part)
+            G = self._gmat(part)
+            local = np.einsum("puv,pkuv->pk", G, part["dV"])
+            np.add.at(g, part["idx"], local)
+        return g
+
+    def _gmat(self, part: dict) -> np.ndarray:
+        """Matrix G with d f / d theta_h = <G, V_h> for each pattern."""
+        if "G" not in part:
+            Vinv = part["Vinv"]
+            G = part["batch"].n_sub[:, None, None] * Vinv - part["E"]
+            if self.reml:
+                G = G - Vinv @ part["C"] @ Vinv
+            part["G"] = 0.5 * G
+        return part["G"]
+
+    # ------------------------------------------------------------------ public API
+    def objective(self, theta: np.ndarray) -> float:
+        """Negative log-likelihood at ``theta`` (``inf`` where ``V`` is not positive definite)."""
+        st = self.state(theta, order=0)
+        return np.inf if st is None else st.f
+
+    def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """Objective and its analytic gradient at ``theta``."""
+        st = self.state(theta, order=1)
+        if st is None:
+            return np.inf, np.full(self.model.n_theta, np.nan)
+        return st.f, st.grad
+
+    def p_matrices(self, st: LikelihoodState) -> np.ndarray:
+        """``Pk_h = X' V^-1 V_h V^-1 X`` (K, p, p); ``dPhi/dtheta_h = Phi Pk_h Phi``."""
+        p, K = self.p, self.model.n_theta
+        out = np.zeros((K, p, p))
+        for part in st.parts:
+            if "A" not in part:
+                part["A"] = part["Vinv"][:, None] @ part["dV"] @ part["Vinv"][:, None]
+            T = part["batch"].T[:, :, :, :p, :p]
+            P_, k, n = part["A"].shape[:3]
+            local = part["A"].reshape(P_, k, n * n) @ T.reshape(P_, n * n, p * p)
+            np.add.at(out, part["idx"], local.reshape(P_, k, p, p))
+        return out
+
+    def hessian(self, theta: np.ndarray, st: LikelihoodState | None = None) -> np.ndarray:
+        """Analytic Hessian of the objective with respect to ``theta`` (beta profiled out)."""
+        if st is None or st.parts[0]["d2V"] is None:
+            st = self.state(theta, order=2)
+        if st is None:
+            raise ModelError("the covariance matrix is not positive definite at theta")
+        K, p = self.model.n_theta, self.p
+        H = np.zeros((K, K))
+        Pk = self.p_matrices(st)
+        u = np.zeros((K, p))
+        for part in st.parts:
+            self._residual_stats(st, part)
+            G = self._gmat(part)
+            Vinv, dV, d2V, idx = part["Vinv"], part["dV"], part["d2V"], part["idx"]
+            n_sub = part["batch"].n_sub
+            B = Vinv[:, None] @ dV  # V^-1 V_h
+            local = np.einsum("puv,pkluv->pkl", G, d2V)
+            tr_bb = np.einsum("pkab,plba->pkl", B, B)
+            local -= 0.5 * n_sub[:, None, None] * tr_bb
+            if self.reml:
+                D = Vinv @ part["C"]
+                local += np.einsum("pab,pkbc,plca->pkl", D, B, B)
+            local += np.einsum("pkab,plbc,pca->pkl", dV, B, part["E"])
+            rows = idx[:, :, None]
+            cols = idx[:, None, :]
+            np.add.at(H, (np.broadcast_to(rows, local.shape), np.broadcast_to(cols, local.shape)),
+                      local)
+            A = part["A"]
+            loc_u = np.einsum("pkuv,puva->pka", A, part["Txr"])
+            np.add.at(u, idx, loc_u)
+        phi = st.phi
+        H -= u @ phi @ u.T
+        if self.reml:
+            PP = np.einsum("hab,bc->hac", Pk, phi)
+            H -= 0.5 * np.einsum("hab,jba->hj", PP, PP)
+        return 0.5 * (H + H.T)
+
+    def kenward_roger(self, st: LikelihoodState, W: np.ndarray, linear: bool = False):
+        """Kenward-Roger adjusted covariance ``Phi_A`` of beta and the ``Pk`` matrices.
+
+        ``Phi_A = Phi + 2 Phi [sum_hj W_hj (Q_hj - P_h Phi P_j - R_hj / 4)] Phi``
+        (Kenward & Roger 1997); ``linear=True`` omits ``R`` (second derivatives of V).
+        """
+        p = self.p
+        if st.parts[0]["d2V"] is None and not linear:
+            st = self.state(st.theta, order=2)
+        Pk = self.p_matrices(st)
+        acc = np.zeros((p, p))
+        for part in st.parts:
+            Vinv, dV, idx = part["Vinv"], part["dV"], part["idx"]
+            Wl = W[idx[:, :, None], idx[:, None, :]]  # (P, k, k)
+            B = Vinv[:, None] @ dV
+            BW = np.einsum("pkl,plab->pkab", Wl, B)
+            Mq = np.einsum("pkab,pkbc->pac", B, BW) @ Vinv  # sum W_hj V^-1 V_h V^-1 V_j V^-1
+            if not linear:
+                Mr = Vinv @ np.einsum("pkl,pkluv->puv", Wl, part["d2V"]) @ Vinv
+                Mq = Mq - 0.25 * Mr
+            T = part["batch"].T[:, :, :, :p, :p]
+            acc += np.einsum("puv,puvab->ab", Mq, T)
+        PW = np.einsum("hl,lab->hab", W, Pk)
+        acc -= np.einsum("hab,bc,hcd->ad", Pk, st.phi, PW)
+        phi = st.phi
+        phi_a = phi + 2.0 * phi @ acc @ phi
+        return 0.5 * (phi_a + phi_a.T), Pk
+
+    def empirical_meat(self, st: LikelihoodState) -> np.ndarray:
+        """``sum_i X_i' V_i^-1 r_i r_i' V_i^-1 X_i`` (weighted rows), for the sandwich."""
+        p = self.p
+        Z = np.column_stack([self.X, self.y]) * np.sqrt(self.weights)[:, None]
+        c = np.concatenate([-st.beta, [1.0]])
+        meat = np.zeros((p, p))
+        for part in st.parts:
+            for j, rows in enumerate(part["batch"].rows):
+                zs = Z[rows]  # (n_s, n, q)
+                r = zs @ c
+                xs = zs[:, :, :p]
+                s = np.einsum("sna,nm,sm->sa", xs, part["Vinv"][j], r)
+                meat += s.T @ s
+        return meat
+
+    def subject_quantities(self, st: LikelihoodState):
+        """Yield (rows, Vinv, weights-scaled rows) per pattern for residual computations."""
+        for part in st.parts:
+            for j, rows in enumerate(part["batch"].rows):
+                yield rows, part["Vinv"][j]

@@ -1,0 +1,664 @@
+"""Mixed model for repeated measures (MMRM): :func:`mmrm` and its frozen :class:`MMRMResult`.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> from ldn_stats.models.mmrm import mmrm
+>>> rng = np.random.default_rng(7)
+>>> n = 40
+>>> d = pd.DataFrame({"USUBJID": np.repeat([f"S{i:02d}" for i in range(n)], 3),
+...                   "ARM": np.repeat(np.where(np.arange(n) % 2, "TRT", "PBO"), 3),
+...                   "AVISIT": np.tile(["W1", "W2", "W3"], n)})
+>>> d["CHG"] = (np.repeat(rng.normal(size=n), 3) + rng.normal(size=3 * n)
+...             + (d["ARM"] == "TRT") * 0.8)
+>>> fit = mmrm("CHG ~ ARM * AVISIT + us(AVISIT | USUBJID)", d)
+>>> fit.converged, fit.n_subjects, fit.n_obs
+(True, 40, 120)
+>>> list(fit.pairwise("ARM", by="AVISIT")["contrast"].unique())
+['TRT - PBO']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+import scipy.stats
+
+from ldn_stats.errors import ModelError, SingularDesignError
+from ldn_stats.models.covariance import MarginalCovariance, get_structure
+from ldn_stats.models.design import DesignSpec, build_design
+from ldn_stats.models.df import DF_METHODS, Inference, f_test, t_tests
+from ldn_stats.models.formula import SPATIAL_STRUCTURES, Formula, parse_formula
+from ldn_stats.models.likelihood import Likelihood
+from ldn_stats.models.optimize import Attempt, minimize_objective
+
+__all__ = ["MMRMResult", "OptimizerInfo", "mmrm"]
+
+_VCOV = ("asymptotic", "empirical")
+_COLUMNS = ["estimate", "std_error", "df", "statistic", "p_value", "conf_low", "conf_high"]
+
+
+@dataclass(frozen=True)
+class OptimizerInfo:
+    """What the optimizer did: the accepted method, its iterations and every attempt."""
+
+    method: str
+    iterations: int
+    gradient_norm: float
+    attempts: tuple[Attempt, ...]
+
+
+def _table(est, se, df, conf_level: float, index=None) -> pd.DataFrame:
+    est, se, df = (np.asarray(a, dtype=float) for a in (est, se, df))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = est / se
+    p = 2.0 * scipy.stats.t.sf(np.abs(stat), df)
+    q = scipy.stats.t.ppf(0.5 + conf_level / 2.0, df)
+    out = pd.DataFrame({"estimate": est, "std_error": se, "df": df, "statistic": stat,
+                        "p_value": p, "conf_low": est - q * se, "conf_high": est + q * se},
+                       index=index)
+    return out
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a = np.array(a, dtype=float)
+    a.flags.writeable = False
+    return a
+
+
+@dataclass(frozen=True)
+class MMRMResult:
+    """A fitted MMRM (immutable). Built by :func:`mmrm`; see there for the model.
+
+    Attributes
+    ----------
+    coef : pandas.DataFrame
+        Indexed by term (R names, ``"ARMCDTRT:AVISITVIS2"``): ``estimate, std_error,
+        df, statistic, p_value, conf_low, conf_high``.
+    vcov : pandas.DataFrame
+        Covariance of the fixed effects used for inference (Kenward-Roger adjusted
+        or empirical when asked).
+    covariance : pandas.DataFrame or dict of str to DataFrame
+        Estimated visit x visit covariance (one per group when grouped); for
+        spatial structures the 2 x 2 matrix at unit distance, as mmrm prints.
+    theta : pandas.DataFrame
+        Covariance parameters on the optimization scale (``estimate``), indexed by name.
+    variance_components : pandas.DataFrame or None
+        Random-effect variances and residual variance (``component, estimate``).
+    loglik, aic, bic : float
+        Log-likelihood (REML or ML) and ``-2 loglik + 2k`` / ``+ k log(n_subjects)``
+        with ``k`` covariance parameters (R mmrm's definitions).
+    n_obs, n_subjects, n_rows_dropped : int
+        Rows and subjects used; rows dropped for a missing value.
+    converged : bool
+    optimizer : OptimizerInfo
+    df_method, vcov_method : str
+    reml : bool
+    conf_level : float
+        Confidence level of every interval (``1 - alpha``).
+    """
+
+    formula: str
+    spec: DesignSpec
+    coef: pd.DataFrame
+    vcov: pd.DataFrame
+    covariance: pd.DataFrame | Mapping[str, pd.DataFrame]
+    theta: pd.DataFrame
+    variance_components: pd.DataFrame | None
+    loglik: float
+    aic: float
+    bic: float
+    n_obs: int
+    n_subjects: int
+    n_rows_dropped: int
+    converged: bool
+    optimizer: OptimizerInfo
+    df_method: str
+    vcov_method: str
+    reml: bool
+    conf_level: float
+    _inference: Inference = field(repr=False)
+    _fitted: np.ndarray = field(repr=False)
+    _response: np.ndarray = field(repr=False)
+    _index: pd.Index = field(repr=False)
+    _lik: Likelihood = field(repr=False)
+    _theta: np.ndarray = field(repr=False)
+
+    # -------------------------------------------------------------- contrasts
+    def _rows(self, L: np.ndarray, conf_level: float | None, index=None) -> pd.DataFrame:
+        est, se, df = t_tests(self._inference, L)
+        return _table(est, se, df, self.conf_level if conf_level is None else conf_level,
+                      index=index)
+
+    def contrast(
+        self, L, joint: bool = False, conf_level: float | None = None
+    ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
+        """t-tests of each row of ``L`` (``l' beta``), optionally with the joint F test.
+
+        Parameters
+        ----------
+        L : array-like, (q, p) or (p,), or DataFrame with the coefficient names as columns
+        joint : bool
+            Also return the F test of all rows (``statistic, num_df, den_df, p_value``).
+        conf_level : float, optional
+            Defaults to the fit's ``conf_level``.
+
+        Returns
+        -------
+        pandas.DataFrame (and a one-row DataFrame when ``joint``)
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(3)
+        >>> d = pd.DataFrame({"ID": np.repeat(np.arange(20), 2), "V": np.tile(["a", "b"], 20)})
+        >>> d["Y"] = rng.normal(size=40) + (d["V"] == "b")
+        >>> fit = mmrm("Y ~ V + cs(V | ID)", d)
+        >>> fit.contrast([[0.0, 1.0]]).columns.tolist()
+        ['estimate', 'std_error', 'df', 'statistic', 'p_value', 'conf_low', 'conf_high']
+        """
+        L = self._as_matrix(L)
+        rows = self._rows(L, conf_level)
+        if not joint:
+            return rows
+        stat, ndf, ddf = f_test(self._inference, L)
+        ftab = pd.DataFrame({"statistic": [stat], "num_df": [ndf], "den_df": [ddf],
+                             "p_value": [float(scipy.stats.f.sf(stat, ndf, ddf))]})
+        return rows, ftab
+
+    def _as_matrix(self, L) -> np.ndarray:
+        if isinstance(L, pd.DataFrame):
+            missing = [c for c in L.columns if c not in self.spec.columns]
+            if missing:
+                raise ModelError(f"contrast columns {missing} are not coefficients; "
+                                 f"coefficients: {', '.join(self.spec.columns)}")
+            L = L.reindex(columns=list(self.spec.columns), fill_value=0.0).to_numpy(float)
+        L = np.atleast_2d(np.asarray(L, dtype=float))
+        if L.shape[1] != len(self.spec.columns):
+            raise ModelError(f"contrast has {L.shape[1]} columns, the model "
+                             f"{len(self.spec.columns)} coefficients")
+        return L
+
+    def lsmeans(self, specs: str | Sequence[str], by: str | Sequence[str] | None = None,
+                conf_level: float | None = None) -> pd.DataFrame:
+        """Least-squares means (SAS LSMEANS, emmeans) of ``specs`` within ``by``.
+
+        Equal weights over the levels of the other factors, numeric covariates
+        at their mean. Returns the factor columns then ``estimate, std_error, df,
+        statistic, p_value, conf_low, conf_high``.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(3)
+        >>> d = pd.DataFrame({"ID": np.repeat(np.arange(20), 2), "V": np.tile(["a", "b"], 20)})
+        >>> d["Y"] = rng.normal(size=40)
+        >>> mmrm("Y ~ V + cs(V | ID)", d).lsmeans("V")["V"].tolist()
+        ['a', 'b']
+        """
+        grid, L = self.spec.reference_grid(specs, by)
+        tab = self._rows(L, conf_level)
+        return pd.concat([grid.reset_index(drop=True), tab.reset_index(drop=True)], axis=1)
+
+    def pairwise(self, specs: str, by: str | Sequence[str] | None = None,
+                 conf_level: float | None = None) -> pd.DataFrame:
+        """Differences of LS-means between the levels of ``specs`` within each ``by`` level.
+
+        For levels in order ``(a, b)`` the difference is labelled ``"b - a"``
+        (``"TRT - PBO"``): one row per pair and ``by`` level, with a
+        ``contrast`` column, the ``by`` columns and the usual statistics.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(3)
+        >>> d = pd.DataFrame({"ID": np.repeat(np.arange(30), 2), "V": np.tile(["a", "b"], 30),
+        ...                   "G": np.repeat(["x", "y", "z"], 20)})
+        >>> d["Y"] = rng.normal(size=60)
+        >>> mmrm("Y ~ G + V + cs(V | ID)", d).pairwise("G")["contrast"].tolist()
+        ['y - x', 'z - x', 'z - y']
+        """
+        if not isinstance(specs, str):
+            if len(specs) != 1:
+                raise ModelError("pairwise() compares the levels of one factor")
+            specs = specs[0]
+        grid, L = self.spec.reference_grid(specs, by)
+        by_t = () if by is None else ((by,) if isinstance(by, str) else tuple(by))
+        levels = list(self.spec.factors[specs])
+        rows, labels, by_vals = [], [], []
+        keys = (grid[list(by_t)].astype(str).agg("\x1f".join, axis=1) if by_t
+                else pd.Series([""] * len(grid)))
+        for key in dict.fromkeys(keys):
+            sel = np.flatnonzero(keys.to_numpy() == key)
+            lev = grid[specs].astype(str).to_numpy()[sel]
+            where = {lv: sel[i] for i, lv in enumerate(lev)}
+            for a, b in combinations(levels, 2):
+                rows.append(L[where[b]] - L[where[a]])
+                labels.append(f"{b} - {a}")
+                by_vals.append(grid.iloc[sel[0]][list(by_t)] if by_t else None)
+        tab = self._rows(np.array(rows), conf_level).reset_index(drop=True)
+        out = pd.DataFrame({"contrast": labels})
+        for b in by_t:
+            out[b] = pd.Categorical([v[b] for v in by_vals],
+                                    categories=list(self.spec.factors[b]), ordered=True)
+        return pd.concat([out, tab], axis=1)
+
+    def anova(self) -> pd.DataFrame:
+        """Type III F tests of every fixed-effect term under the fit's df method.
+
+        Returns a DataFrame indexed by term with ``num_df, den_df, statistic, p_value``.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(3)
+        >>> d = pd.DataFrame({"ID": np.repeat(np.arange(20), 2), "V": np.tile(["a", "b"], 20)})
+        >>> d["Y"] = rng.normal(size=40)
+        >>> mmrm("Y ~ V + cs(V | ID)", d).anova().index.tolist()
+        ['V']
+        """
+        out = []
+        for term, L in self.spec.term_contrasts().items():
+            stat, ndf, ddf = f_test(self._inference, L)
+            out.append((term, ndf, ddf, stat, float(scipy.stats.f.sf(stat, ndf, ddf))))
+        return pd.DataFrame(out, columns=["term", "num_df", "den_df", "statistic",
+                                          "p_value"]).set_index("term")
+
+    # -------------------------------------------------------------- predictions
+    def predict(self, newdata: pd.DataFrame | None = None) -> pd.Series:
+        """Population-level predictions ``X beta`` (of the used rows when ``newdata`` is None).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(3)
+        >>> d = pd.DataFrame({"ID": np.repeat(np.arange(20), 2), "V": np.tile(["a", "b"], 20)})
+        >>> d["Y"] = rng.normal(size=40)
+        >>> fit = mmrm("Y ~ V + cs(V | ID)", d)
+        >>> len(fit.predict()), len(fit.predict(d.head(3)))
+        (40, 3)
+        """
+        if newdata is None:
+            return pd.Series(self._fitted, index=self._index, name="predicted")
+        X = self.spec.matrix(newdata)
+        return pd.Series(X @ self._inference.beta, index=newdata.index, name="predicted")
+
+    def residuals(self, kind: str = "response") -> pd.Series:
+        """Residuals of the used rows: ``response`` (y - X beta), ``pearson`` (scaled by
+        the fitted standard deviation) or ``normalized`` (whitened by the Cholesky
+        factor of ``V_i``), as R mmrm's ``residuals(type=)``.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(3)
+        >>> d = pd.DataFrame({"ID": np.repeat(np.arange(20), 2), "V": np.tile(["a", "b"], 20)})
+        >>> d["Y"] = rng.normal(size=40)
+        >>> r = mmrm("Y ~ V + cs(V | ID)", d).residuals("pearson")
+        >>> len(r)
+        40
+        """
+        r = self._response - self._fitted
+        if kind == "response":
+            return pd.Series(r, index=self._index, name="residual")
+        if kind not in ("pearson", "normalized"):
+            raise ModelError(f"kind must be 'response', 'pearson' or 'normalized', got {kind!r}")
+        st = self._lik.state(self._theta, order=0)
+        out = np.empty_like(r)
+        sw = np.sqrt(self._lik.weights)
+        for part in st.parts:
+            Vs = np.linalg.inv(part["Vinv"])
+            for j, rows in enumerate(part["batch"].rows):
+                rr = r[rows] * sw[rows]  # (n_s, n) whitened by weights
+                if kind == "pearson":
+                    out[rows] = rr / np.sqrt(np.diag(Vs[j]))[None, :]
+                else:
+                    Lc = np.linalg.cholesky(Vs[j])
+                    out[rows] = np.linalg.solve(Lc, rr.T).T
+        return pd.Series(out, index=self._index, name="residual")
+
+
+# ================================================================== fitting
+def _subject_and_clusters(f: Formula, d: pd.DataFrame):
+    cov = f.covariance
+    if cov is None and not f.random:
+        raise ModelError(
+            f"formula {f.text!r} has neither a covariance term such as us(AVISIT | USUBJID) "
+            "nor a random term such as (1 | USUBJID)"
+        )
+    for term in f.random:
+        if term.expr != ("1",):
+            raise ModelError(f"only random intercepts (1 | ...) are supported, found "
+                             f"({' + '.join(term.expr)} | {':'.join(term.grouping)})")
+    if cov is not None:
+        subject = cov.subject
+    else:
+        subject = min((t.grouping for t in f.random), key=len)[0]
+    for term in f.random:
+        if term.grouping[0] != subject:
+            raise ModelError(
+                f"random term (1 | {':'.join(term.grouping)}) must be nested in the subject "
+                f"{subject!r} (its grouping must start with {subject!r})"
+            )
+    clusters = np.column_stack([
+        pd.factorize(d[list(t.grouping)].astype(str).agg("\x1f".join, axis=1))[0]
+        for t in f.random
+    ]) if f.random else None
+    names = tuple(":".join(t.grouping) for t in f.random)
+    return subject, clusters, names
+
+
+def _moment_sigmas(X, y, pos, group, n_groups, m) -> list[np.ndarray]:
+    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    r = y - X @ beta
+    out = []
+    for g in range(n_groups):
+        sel = group == g
+        s2 = float(np.mean(r[sel] ** 2)) if sel.any() else 1.0
+        out.append(np.eye(m) * max(s2, 1e-8))
+    return out
+
+
+def _std_start(structure: str, m: int) -> np.ndarray:
+    """R mmrm's ``std_start``: zeros, except 0.5 for the (ar1, ar1h) correlation."""
+    k = get_structure(structure).n_theta(m)
+    th = np.zeros(k)
+    if structure in ("ar1", "ar1h"):
+        th[-1] = 0.5
+    return th
+
+
+class _VarianceScale:
+    """Optimize log-variances where ``theta`` holds variances (random-effect models)."""
+
+    def __init__(self, lik: Likelihood, mask: np.ndarray) -> None:
+        self.lik, self.mask = lik, mask
+
+    def to_theta(self, phi):
+        th = np.array(phi, dtype=float)
+        th[self.mask] = np.exp(th[self.mask])
+        return th
+
+    def value_and_grad(self, phi):
+        th = self.to_theta(phi)
+        f, g = self.lik.value_and_grad(th)
+        return f, np.where(self.mask, g * th, g)
+
+    def hessian(self, phi):
+        th = self.to_theta(phi)
+        st = self.lik.state(th, order=2)
+        H = self.lik.hessian(th, st)
+        d = np.where(self.mask, th, 1.0)
+        return H * np.outer(d, d) + np.diag(np.where(self.mask, st.grad * th, 0.0))
+
+
+def mmrm(
+    formula: str | Formula,
+    data: pd.DataFrame,
+    reml: bool = True,
+    df_method: str = "satterthwaite",
+    weights: str | Sequence[float] | None = None,
+    vcov: str | None = None,
+    conf_level: float = 0.95,
+    accept_nonconvergence: bool = False,
+) -> MMRMResult:
+    """Fit a mixed model for repeated measures (R mmrm / SAS PROC MIXED REPEATED).
+
+    Parameters
+    ----------
+    formula : str
+        ``response ~ fixed effects + cov(TIME | [GROUP /] SUBJECT)`` with ``cov`` one
+        of ``us, cs, csh, ar1, ar1h, ad, adh, toep, toeph, sp_exp, sp_gau`` (spatial:
+        numeric coordinates before ``|``), and/or random intercepts
+        ``(1 | SUBJECT)``, ``(1 | SUBJECT:PERIOD)``. Parsed, never evaluated.
+    data : pandas.DataFrame
+        Long data, one row per subject and visit. Visit order is the categorical
+        order of the visit column, else its sorted values.
+    reml : bool
+        REML (default) or maximum likelihood.
+    df_method : str
+        ``satterthwaite`` (default), ``kenward-roger``, ``kenward-roger-linear``,
+        ``between-within`` or ``residual``.
+    weights : str or sequence of float, optional
+        Column name or values: ``V_i = W_i^-1/2 Sigma_i W_i^-1/2`` (SAS WEIGHT).
+    vcov : str, optional
+        ``asymptotic`` (model-based; Kenward-Roger adjusted under those df methods)
+        or ``empirical`` (sandwich, SAS EMPIRICAL / mmrm "Empirical" CR0). The
+        default is R mmrm's: ``empirical`` with ``df_method="residual"``, else
+        ``asymptotic``. With ``empirical`` the df come from ``df_method`` computed on
+        the model-based covariance.
+    conf_level : float
+        Confidence level of the intervals (``1 - alpha``), default 0.95.
+    accept_nonconvergence : bool
+        If no optimizer converges, return the best attempt with ``converged=False``
+        instead of raising :class:`~ldn_stats.errors.ConvergenceError`.
+
+    Returns
+    -------
+    MMRMResult
+
+    Raises
+    ------
+    FormulaError, DataError
+        Bad formula or data (from the parser and design).
+    SingularDesignError
+        If ``X' V^-1 X`` is singular after dropping aliased columns.
+    ConvergenceError
+        If no optimizer converged (the message lists each attempt).
+
+    Notes
+    -----
+    Model: ``y_i = X_i beta + e_i``, ``e_i ~ N(0, V_i)``, subjects independent,
+    ``V_i = Z_i G Z_i' + W_i^-1/2 S_i' Sigma_g(i) S_i W_i^-1/2`` where ``S_i`` selects
+    the subject's observed visits. Rows with a missing outcome or covariate are
+    dropped one by one. Aliased design columns are dropped (``spec.dropped``), as
+    mmrm does with ``accept_singular = TRUE``. The covariance parametrizations are
+    R mmrm's (:mod:`ldn_stats.models.covariance`); random-effect variances are
+    parametrized linearly, as lme4/pbkrtest do. The Hessian is analytic; ``W``
+    for Satterthwaite and Kenward-Roger is its inverse (mmrm's ``theta_vcov``).
+
+    Validated against R mmrm 0.3.18 (``mmrm_r_reference.json``: every structure,
+    REML and ML, grouped, every df method) and SAS PROC MIXED listings.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(11)
+    >>> d = pd.DataFrame({"ID": np.repeat(np.arange(30), 3), "V": np.tile(["1", "2", "3"], 30)})
+    >>> d["Y"] = np.repeat(rng.normal(size=30), 3) + rng.normal(size=90)
+    >>> fit = mmrm("Y ~ V + ar1(V | ID)", d, df_method="kenward-roger")
+    >>> fit.coef.columns.tolist()
+    ['estimate', 'std_error', 'df', 'statistic', 'p_value', 'conf_low', 'conf_high']
+    >>> fit.covariance.shape
+    (3, 3)
+    """
+    f = parse_formula(formula) if isinstance(formula, str) else formula
+    df_method = str(df_method).lower().replace("_", "-")
+    if df_method not in DF_METHODS:
+        raise ModelError(f"df_method must be one of {', '.join(DF_METHODS)}, got {df_method!r}")
+    if vcov is None:
+        vcov = "empirical" if df_method == "residual" else "asymptotic"
+    if vcov not in _VCOV:
+        raise ModelError(f"vcov must be one of {', '.join(_VCOV)}, got {vcov!r}")
+    if not 0.0 < conf_level < 1.0:
+        raise ModelError(f"conf_level must be between 0 and 1, got {conf_level!r}")
+    spec, X, mask = build_design(f, data, weights=weights)
+    d = data.loc[mask]
+    y = d[f.response].to_numpy(dtype=float)
+    w = None
+    if weights is not None:
+        w = (d[weights] if isinstance(weights, str)
+             else pd.Series(np.asarray(weights, dtype=float)[mask])).to_numpy(dtype=float)
+        if w is not None and f.random:
+            raise ModelError("weights together with random effects are not supported")
+    if np.linalg.matrix_rank(X) < X.shape[1]:
+        raise SingularDesignError(
+            f"the fixed-effects design of {f.text!r} is rank deficient after dropping "
+            f"aliased columns ({', '.join(spec.dropped) or 'none'})"
+        )
+    subject, clusters, re_names = _subject_and_clusters(f, d)
+    cov = f.covariance
+    structure = None
+    pos = coords = group = None
+    times: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ("",)
+    if cov is not None:
+        structure = get_structure(cov.structure)
+        if cov.structure in SPATIAL_STRUCTURES:
+            coords = d[list(cov.time)].to_numpy(dtype=float)
+        else:
+            times = tuple(spec.factors[cov.time[0]])
+            pos = spec.codes(d, cov.time[0])
+        if cov.group is not None:
+            groups = tuple(spec.factors[cov.group])
+            group = spec.codes(d, cov.group)
+    model = MarginalCovariance(structure, times=times, groups=groups,
+                               n_re=len(f.random), re_names=re_names)
+    lik = Likelihood(X, y, d[subject].to_numpy(), model, pos=pos, coords=coords, group=group,
+                     clusters=clusters, weights=w, reml=reml)
+    theta, opt = _optimize(lik, model, cov, X, y, pos, group, accept_nonconvergence)
+    st = lik.state(theta, order=2)
+    H = lik.hessian(theta, st)
+    try:
+        W = np.linalg.inv(H)
+    except np.linalg.LinAlgError:
+        W = np.linalg.pinv(H)
+    phi = st.phi
+    Pk = lik.p_matrices(st)
+    vc = phi
+    if df_method in ("kenward-roger", "kenward-roger-linear"):
+        vc, Pk = lik.kenward_roger(st, W, linear=df_method.endswith("linear"))
+    if vcov == "empirical":
+        vc = phi @ lik.empirical_meat(st) @ phi
+    n_sub = lik.n_subjects
+    inf = Inference(beta=_frozen(st.beta), phi=_frozen(phi), vcov=_frozen(vc),
+                    method=df_method, residual_df=float(lik.n_obs - lik.p), Pk=_frozen(Pk),
+                    W=_frozen(W),
+                    column_df=_frozen(_between_within(spec, X, lik, d[subject].to_numpy())))
+    names = list(spec.columns)
+    est, se, dfs = t_tests(inf, np.eye(len(names)))
+    coef = _table(est, se, dfs, conf_level, index=pd.Index(names, name="term"))
+    k = model.n_theta
+    loglik = -st.f
+    return MMRMResult(
+        formula=f.text, spec=spec, coef=coef,
+        vcov=pd.DataFrame(vc, index=names, columns=names),
+        covariance=_covariance_tables(model, theta),
+        theta=pd.DataFrame({"estimate": theta}, index=pd.Index(model.param_names(),
+                                                                name="parameter")),
+        variance_components=_variance_components(model, theta, f),
+        loglik=float(loglik), aic=float(-2 * loglik + 2 * k),
+        bic=float(-2 * loglik + k * np.log(n_sub)),
+        n_obs=int(lik.n_obs), n_subjects=int(n_sub), n_rows_dropped=int((~mask).sum()),
+        converged=opt.converged,
+        optimizer=OptimizerInfo(opt.method, opt.iterations, opt.grad_norm, opt.attempts),
+        df_method=df_method, vcov_method=vcov, reml=bool(reml), conf_level=float(conf_level),
+        _inference=inf, _fitted=_frozen(X @ st.beta), _response=_frozen(y), _index=d.index,
+        _lik=lik, _theta=_frozen(theta),
+    )
+
+
+def _optimize(lik, model, cov, X, y, pos, group, accept):
+    m = len(model.times) or 1
+    n_groups = len(model.groups)
+    grp = np.zeros(len(y), dtype=int) if group is None else group
+    sigmas = _moment_sigmas(X, y, pos, grp, n_groups, m)
+    starts = []
+    if cov is not None and model.n_re == 0:
+        std = np.tile(_std_start(cov.structure, m), n_groups)
+        starts = [("mmrm standard", std), ("moment", model.start(sigmas))]
+        problem, back = lik, (lambda t: t)
+    else:
+        s2 = float(np.mean(np.diag(sigmas[0])))
+        vmask = np.zeros(model.n_theta, dtype=bool)
+        vmask[model.n_r:] = True
+        if cov is None:
+            vmask[0] = True
+        re0 = np.full(model.n_re, 0.5 * s2)
+        th0 = model.start(sigmas, re_var=re0)
+        if cov is None:
+            th0[0] = 0.5 * s2
+        problem = _VarianceScale(lik, vmask)
+        phi0 = np.where(vmask, np.log(np.maximum(th0, 1e-8)), th0)
+        starts = [("moment", phi0), ("moment/10", np.where(vmask, phi0 - np.log(10), phi0))]
+        back = problem.to_theta
+
+    def check(t):
+        return _degenerate(model, back(t))
+
+    opt = minimize_objective(problem, starts, check=check, accept_nonconvergence=accept)
+    return back(opt.theta), opt
+
+
+def _degenerate(model: MarginalCovariance, theta: np.ndarray) -> str | None:
+    if model.structure is not None and not model.spatial:
+        for g, label in enumerate(model.groups):
+            sig = model.group_sigma(theta, g)[0]
+            ev = np.linalg.eigvalsh(sig)
+            if ev.min() <= 1e-8 * ev.max():
+                where = f" of group {label}" if label else ""
+                return (f"fitted covariance matrix{where} is degenerate (eigenvalues "
+                        f"{ev.min():.3g} to {ev.max():.3g})")
+    if model.spatial:
+        for g in range(len(model.groups)):
+            rho = 1.0 / (1.0 + np.exp(-theta[model.r_slice(g)][1]))
+            if rho < 1e-8 or rho > 1 - 1e-8:
+                return f"spatial correlation at its boundary (rho = {rho:.3g})"
+    total = float(np.sum(np.abs(theta[model.n_r:]))) + 1.0
+    for name, tau in zip(model.re_names, theta[model.n_r:], strict=True):
+        if tau <= 1e-8 * total:
+            return f"variance of random effect {name} is at zero (boundary)"
+    return None
+
+
+def _between_within(spec: DesignSpec, X, lik: Likelihood, subject) -> np.ndarray:
+    codes = pd.factorize(pd.Series(subject).astype(str))[0]
+    p = X.shape[1]
+    within_col = np.zeros(p, dtype=bool)
+    order = np.argsort(codes, kind="stable")
+    cs, xs = codes[order], X[order]
+    same = cs[1:] == cs[:-1]
+    within_col = np.any(np.abs(xs[1:][same] - xs[:-1][same]) > 0, axis=0)
+    terms = np.array(spec.column_terms)
+    within_term = {t for t, wv in zip(terms, within_col, strict=True) if wv and t >= 0}
+    is_within = np.array([t in within_term for t in terms])
+    intercept = terms == -1
+    p_within = int(np.sum(is_within))
+    p_between = int(np.sum(~is_within & ~intercept))
+    n_sub = lik.n_subjects
+    df_between = n_sub - (int(intercept.any()) + p_between)
+    df_within = lik.n_obs - (n_sub + p_within)
+    return np.where(is_within | intercept, df_within, df_between).astype(float)
+
+
+def _covariance_tables(model: MarginalCovariance, theta: np.ndarray):
+    if model.structure is None:
+        return pd.DataFrame([[theta[0]]], index=["residual"], columns=["residual"])
+    tabs = {}
+    for g, label in enumerate(model.groups):
+        if model.spatial:
+            sig = model.structure.sigma(theta[model.r_slice(g)], coords=np.array([0.0, 1.0]))[0]
+            lab = ["0", "1"]
+        else:
+            sig = model.group_sigma(theta, g)[0]
+            lab = list(model.times)
+        tabs[label] = pd.DataFrame(sig, index=lab, columns=lab)
+    if len(model.groups) == 1:
+        return tabs[model.groups[0]]
+    return MappingProxyType(tabs)
+
+
+def _variance_components(model: MarginalCovariance, theta, f: Formula) -> pd.DataFrame | None:
+    if model.n_re == 0:
+        return None
+    comp = [f"(1 | {n})" for n in model.re_names]
+    vals = list(theta[model.n_r:])
+    if model.structure is None:
+        comp.append("residual")
+        vals.append(theta[0])
+    return pd.DataFrame({"component": comp, "estimate": vals})
