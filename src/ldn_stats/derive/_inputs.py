@@ -33,6 +33,7 @@ class _Inputs:
     day: np.ndarray  # int64 gap-free day index (see study_day_index)
     aval: np.ndarray  # float64, NaN when missing
     aperiod: np.ndarray | None  # float64 period number, NaN outside periods
+    row: np.ndarray  # record number in adeff, from 1, for failure reports
     paramcd: str
 
     @property
@@ -101,12 +102,13 @@ def _load(
     _require_columns("adeff", adeff, adeff_columns)
 
     adsl = adsl.assign(USUBJID=adsl["USUBJID"].astype("str"))
-    duplicated = adsl["USUBJID"].duplicated(keep="first")
+    duplicated = adsl["USUBJID"].duplicated(keep="first").to_numpy()
     if duplicated.any():
         rows = [
-            {"table": "adsl", "column": "USUBJID", "usubjid": u, "row": int(i), "value": u,
+            {"table": "adsl", "column": "USUBJID", "usubjid": u, "row": int(r), "value": u,
              "rule": "USUBJID must be unique"}
-            for i, u in adsl.loc[duplicated, "USUBJID"].items()
+            for r, u in zip(np.flatnonzero(duplicated) + 1,
+                            adsl["USUBJID"].to_numpy()[duplicated], strict=True)
         ]
         raise _fail("adsl: duplicate USUBJID", rows)
     adsl = adsl.sort_values("USUBJID", kind="stable").reset_index(drop=True)
@@ -119,15 +121,18 @@ def _load(
             f"adeff has no records of PARAMCD {param!r}; found: {', '.join(found) or 'none'}"
         )
     records = adeff.loc[keep]
+    row = np.flatnonzero(keep) + 1  # record number in the table, from 1 (header not counted)
 
-    usubjid = records["USUBJID"].astype("str")
-    code = pd.Index(adsl["USUBJID"]).get_indexer(usubjid).astype(np.int64)
+    # factorize first: a million-row diary holds only a few thousand distinct subjects
+    first_seen, distinct = pd.factorize(records["USUBJID"].astype("str"))
+    position = pd.Index(adsl["USUBJID"]).get_indexer(pd.Index(distinct).astype("str"))
+    code = position[first_seen].astype(np.int64)
+    usubjid = _Lazy(records["USUBJID"])
     if (code < 0).any():
-        bad = usubjid[code < 0]
         rows = [
-            {"table": "adeff", "column": "USUBJID", "usubjid": u, "row": int(i), "value": u,
+            {"table": "adeff", "column": "USUBJID", "usubjid": u, "row": int(r), "value": u,
              "rule": "USUBJID must be in adsl"}
-            for i, u in bad.items()
+            for r, u in zip(row[code < 0], usubjid[code < 0], strict=True)
         ]
         raise _fail("adeff: USUBJID not in adsl", rows)
 
@@ -135,42 +140,27 @@ def _load(
     bad_day = ~np.isfinite(ady_raw) | (ady_raw != np.round(ady_raw)) | (ady_raw == 0)
     if bad_day.any():
         rows = [
-            {"table": "adeff", "column": "ADY", "usubjid": u, "row": int(i), "value": v,
+            {"table": "adeff", "column": "ADY", "usubjid": u, "row": int(r), "value": v,
              "rule": "ADY must be a non-zero integer study day"}
-            for i, u, v in zip(
-                records.index[bad_day], usubjid[bad_day], records["ADY"][bad_day], strict=True
+            for r, u, v in zip(
+                row[bad_day], usubjid[bad_day], records["ADY"].to_numpy()[bad_day], strict=True
             )
         ]
         raise _fail("adeff: invalid ADY", rows)
     ady = ady_raw.astype(np.int64)
 
-    aval = pd.to_numeric(records["AVAL"], errors="coerce").to_numpy(dtype="float64")
-    not_numeric = np.isnan(aval) & records["AVAL"].notna().to_numpy()
-    if not_numeric.any():
-        rows = [
-            {"table": "adeff", "column": "AVAL", "usubjid": u, "row": int(i), "value": v,
-             "rule": "AVAL must be numeric or missing"}
-            for i, u, v in zip(
-                records.index[not_numeric], usubjid[not_numeric],
-                records["AVAL"][not_numeric], strict=True,
-            )
-        ]
-        raise _fail("adeff: non-numeric AVAL", rows)
-
-    aperiod = None
-    if periods:
-        aperiod = pd.to_numeric(records["APERIOD"], errors="coerce").to_numpy(dtype="float64")
+    aval = _numeric(records, "AVAL", row, usubjid)
+    aperiod = _numeric(records, "APERIOD", row, usubjid) if periods else None
 
     order = np.lexsort((ady, code))
-    code, ady, aval = code[order], ady[order], aval[order]
+    code, ady, aval, row = code[order], ady[order], aval[order], row[order]
     aperiod = aperiod[order] if aperiod is not None else None
     same = (code[1:] == code[:-1]) & (ady[1:] == ady[:-1])
     if same.any():
-        index = records.index.to_numpy()[order][1:][same]
         rows = [
-            {"table": "adeff", "column": "ADY", "usubjid": adsl["USUBJID"].iat[c], "row": int(i),
+            {"table": "adeff", "column": "ADY", "usubjid": adsl["USUBJID"].iat[c], "row": int(r),
              "value": int(d), "rule": f"one record per USUBJID x PARAMCD x ADY ({param})"}
-            for c, d, i in zip(code[1:][same], ady[1:][same], index, strict=True)
+            for c, d, r in zip(code[1:][same], ady[1:][same], row[1:][same], strict=True)
         ]
         raise _fail("adeff: duplicate USUBJID x PARAMCD x ADY", rows)
 
@@ -181,8 +171,34 @@ def _load(
         day=study_day_index(ady),
         aval=aval,
         aperiod=aperiod,
+        row=row,
         paramcd=param,
     )
+
+
+class _Lazy:
+    """A column turned into text only where a failure needs it (``lazy[mask]``)."""
+
+    def __init__(self, column: pd.Series) -> None:
+        self._column = column
+
+    def __getitem__(self, mask: np.ndarray) -> np.ndarray:
+        return self._column.iloc[np.flatnonzero(mask)].astype("str").to_numpy()
+
+
+def _numeric(records: pd.DataFrame, column: str, row: np.ndarray, usubjid: _Lazy):
+    """``column`` as float64 (NaN when empty); text that is not a number is a failure."""
+    values = pd.to_numeric(records[column], errors="coerce").to_numpy(dtype="float64")
+    bad = np.isnan(values) & records[column].notna().to_numpy()
+    if bad.any():
+        rows = [
+            {"table": "adeff", "column": column, "usubjid": u, "row": int(r), "value": v,
+             "rule": f"{column} must be numeric or empty"}
+            for r, u, v in zip(row[bad], usubjid[bad], records[column].to_numpy()[bad],
+                               strict=True)
+        ]
+        raise _fail(f"adeff: non-numeric {column}", rows)
+    return values
 
 
 def _window_mean(

@@ -73,10 +73,11 @@ def _periods(trial: object, param: str, rules: DeriveRules, func: str) -> _Perio
         usubjid = data.adsl["USUBJID"].to_numpy()
         sequence = data.adsl["TRTSEQP"].to_numpy()
         rows = [
-            {"table": "adeff", "column": "APERIOD", "usubjid": usubjid[c], "row": None,
+            {"table": "adeff", "column": "APERIOD", "usubjid": usubjid[c], "row": int(r),
              "value": p, "rule": f"APERIOD must be a period of TRTSEQP {sequence[c]!r} "
              f"(1..{n_per[c]}); study day {d}"}
-            for c, p, d in zip(data.code[bad], aperiod[bad], data.ady[bad], strict=True)
+            for c, p, d, r in zip(data.code[bad], aperiod[bad], data.ady[bad], data.row[bad],
+                                  strict=True)
         ]
         raise _fail("adeff: APERIOD outside the subject's sequence", rows)
 
@@ -117,10 +118,10 @@ def _periods(trial: object, param: str, rules: DeriveRules, func: str) -> _Perio
 def _sequences(adsl: pd.DataFrame, separator: str) -> list[list[str]]:
     raw = adsl["TRTSEQP"]
     treatments, rows = [], []
-    for i, (usubjid, value) in enumerate(zip(adsl["USUBJID"], raw, strict=True)):
+    for usubjid, value in zip(adsl["USUBJID"], raw, strict=True):
         parts = [] if pd.isna(value) else str(value).split(separator)
         if not parts or any(not p.strip() for p in parts):
-            rows.append({"table": "adsl", "column": "TRTSEQP", "usubjid": usubjid, "row": i,
+            rows.append({"table": "adsl", "column": "TRTSEQP", "usubjid": usubjid, "row": None,
                          "value": value,
                          "rule": f"treatments separated by {separator!r}, e.g. 'A{separator}B'"})
         treatments.append([p.strip() for p in parts])

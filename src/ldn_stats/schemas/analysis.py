@@ -139,6 +139,7 @@ class AnalysisModel(pa.DataFrameModel):
         return parallel != crossover
 
     class Config:
+        name = "adeff_anl"
         strict = True
         unique = ["USUBJID", "AVISITN"]  # noqa: RUF012 - pandera config
 
@@ -179,6 +180,7 @@ class DiaryModel(pa.DataFrameModel):
     )
 
     class Config:
+        name = "adeff_diary"
         strict = True
         unique = ["USUBJID", "APERIOD", "APERDY"]  # noqa: RUF012 - pandera config
 
@@ -259,7 +261,7 @@ def _validate(model: type[pa.DataFrameModel], frame: pd.DataFrame, table: str) -
                     "table": table,
                     "column": case.column,
                     "usubjid": usubjid.loc[index] if has_row and index in usubjid.index else None,
-                    "row": index,
+                    "row": int(index) + 1 if has_row else None,  # from 1, as in reports
                     "value": case.failure_case,
                     "rule": case.check,
                 }
