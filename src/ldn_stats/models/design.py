@@ -476,6 +476,10 @@ def _column_parts(
             names.append(":".join(name for _, name in combo))
             terms.append(t_index)
         present.add(frozenset(term))
+        if len(term) == 1 and term[0] in factors:
+            # without an intercept, the first factor's full indicators span it (R's rule:
+            # only the first factor main effect gets all its levels)
+            present.add(frozenset())
     return parts, names, terms
 
 
