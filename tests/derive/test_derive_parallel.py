@@ -141,3 +141,16 @@ def test_no_on_treatment_record_needs_n_weeks():
         derive_parallel(trial)
     table = derive_parallel(trial, rules=DeriveRules(n_weeks=2, baseline_min_ratings=2))
     assert table["AVAL"].isna().all() and table["BASE"].tolist() == [5.0, 5.0]
+
+
+def test_population_flag_is_configurable():
+    trial = _trial()
+    adsl = trial.adsl.assign(SAFFL=["N", "Y", "Y"])  # rows 03, 01, 02
+    table = derive_parallel(SimpleNamespace(adsl=adsl, adeff=trial.adeff, design="parallel"),
+                            rules=DeriveRules(population_flag="SAFFL"))
+    assert table.columns.tolist() == EXPECTED_COLUMNS  # SAFFL is used, not added
+    flags = table.groupby("USUBJID")["ANL01FL"].agg("".join)
+    # 01 safety Y, weeks 1-2 rated -> YY; 02 safety Y, week 2 empty -> YN; 03 safety N -> NN
+    assert flags.to_dict() == {"01": "YY", "02": "YN", "03": "NN"}
+    with pytest.raises(ValidationError, match="PPROTFL"):
+        derive_parallel(trial, rules=DeriveRules(population_flag="PPROTFL"))

@@ -70,3 +70,18 @@ def test_visit_windows():
     rules = DeriveRules(visit_windows=[VisitWindow("W", 1, 1, 5)])
     assert isinstance(rules.visit_windows, tuple)
     hash(rules)
+
+
+def test_rules_from_a_toml_spec():
+    # a TOML [derive] table arrives as lists, ints and dicts
+    rules = DeriveRules(
+        baseline_window=[-7, -1],
+        crit1_pchg=-30,
+        visit_windows=[{"avisit": "Week 4", "avisitn": 4, "lo": 15, "hi": 42, "target": 28}],
+    )
+    assert rules.baseline_window == (-7, -1)
+    assert rules.crit1_pchg == -30.0 and isinstance(rules.crit1_pchg, float)
+    assert rules.visit_windows == (VisitWindow("Week 4", 4, 15, 42, target=28),)
+    assert DeriveRules(baseline_window=[-7, -1]) == DeriveRules()
+    with pytest.raises(SpecError, match="expected keys avisit"):
+        DeriveRules(visit_windows=[{"avisit": "Week 4", "low": 1}])

@@ -128,7 +128,8 @@ class DeriveRules:
         latest on-treatment study day (``ADY >= 1``) in the parameter's records,
         over all subjects. Records after the last planned week are ignored.
     visit_windows : tuple of VisitWindow, optional
-        Set this when the records are visit-level (one per visit, not daily):
+        Set this when the records are visit-level (one per visit, not daily);
+        mappings with the VisitWindow fields are accepted (as from a TOML spec):
         each record is mapped to the window holding its study day and AVAL is
         the rating nearest the window's target day (ties: the earlier day).
         Default ``None``: records are daily diaries summarised by week. With
@@ -175,7 +176,9 @@ class DeriveRules:
 
     Notes
     -----
-    The rules are checked on construction; an impossible combination raises
+    Windows given as lists (TOML arrays) are stored as tuples and thresholds
+    as floats, so equal rules compare and hash equal. The rules are checked on
+    construction; an impossible combination raises
     :class:`ldn_stats.errors.SpecError` naming the field, what was expected and
     what was found.
 
@@ -206,19 +209,25 @@ class DeriveRules:
 
     def __post_init__(self) -> None:
         for name in ("baseline_window", "crossover_baseline_window"):
-            _check_window(name, getattr(self, name))
+            window = getattr(self, name)
+            if isinstance(window, list):  # TOML arrays arrive as lists
+                window = tuple(window)
+                object.__setattr__(self, name, window)
+            _check_window(name, window)
         _check_int("baseline_min_ratings", self.baseline_min_ratings, 1)
         _check_int("week_length", self.week_length, 1)
         _check_int("week_min_days", self.week_min_days, 1, self.week_length, "week_length")
         if self.n_weeks is not None:
             _check_int("n_weeks", self.n_weeks, 1)
         if self.visit_windows is not None:
-            _check_visit_windows(tuple(self.visit_windows))
-            object.__setattr__(self, "visit_windows", tuple(self.visit_windows))
+            windows = _visit_windows(self.visit_windows)
+            _check_visit_windows(windows)
+            object.__setattr__(self, "visit_windows", windows)
         for name in ("crit1_pchg", "crit2_pchg", "responder_tolerance"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise SpecError(f"DeriveRules.{name}: expected a number, found {value!r}")
+            object.__setattr__(self, name, float(value))
         if not 0 <= self.responder_tolerance < 1:
             raise SpecError(
                 "DeriveRules.responder_tolerance: expected a number in [0, 1), "
@@ -279,6 +288,24 @@ def _check_window(name: str, window: object) -> None:
             f"DeriveRules.{name}: expected a (first, last) pair of study days, first <= last, "
             f"neither 0, found {window!r}"
         )
+
+
+def _visit_windows(windows: object) -> tuple:
+    """Windows as a tuple of VisitWindow; mappings (from a TOML spec) are converted."""
+    if isinstance(windows, str | bytes) or not hasattr(windows, "__iter__"):
+        return (windows,)  # refused by _check_visit_windows
+    out = []
+    for window in windows:
+        if isinstance(window, dict):
+            try:
+                window = VisitWindow(**window)
+            except TypeError as exc:
+                raise SpecError(
+                    "DeriveRules.visit_windows: expected keys avisit, avisitn, lo, hi and "
+                    f"optionally target, found {sorted(window)} ({exc})"
+                ) from None
+        out.append(window)
+    return tuple(out)
 
 
 def _check_visit_windows(windows: tuple[VisitWindow, ...]) -> None:
