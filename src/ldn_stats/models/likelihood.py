@@ -41,6 +41,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from ldn_stats.errors import ModelError
 from ldn_stats.models.covariance import MarginalCovariance, PatternBatch
@@ -132,7 +133,9 @@ class Likelihood:
         _, subj_codes = np.unique(np.asarray(subject), return_inverse=True)
         self.subject_codes = subj_codes
         self.n_subjects = int(subj_codes.max()) + 1 if n_obs else 0
-        pos = np.zeros(n_obs, dtype=int) if pos is None else np.asarray(pos, dtype=int)
+        if pos is None:  # no time structure: rows are exchangeable, number them in order
+            pos = pd.Series(subj_codes).groupby(subj_codes).cumcount().to_numpy()
+        pos = np.asarray(pos, dtype=int)
         group = np.zeros(n_obs, dtype=int) if group is None else np.asarray(group, dtype=int)
         if clusters is None:
             clusters = np.zeros((n_obs, 0), dtype=int)

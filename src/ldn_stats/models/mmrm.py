@@ -20,10 +20,9 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -107,7 +106,7 @@ class MMRMResult:
     spec: DesignSpec
     coef: pd.DataFrame
     vcov: pd.DataFrame
-    covariance: pd.DataFrame | Mapping[str, pd.DataFrame]
+    covariance: pd.DataFrame | dict[str, pd.DataFrame]
     theta: pd.DataFrame
     variance_components: pd.DataFrame | None
     loglik: float
@@ -406,6 +405,7 @@ def mmrm(
     vcov: str | None = None,
     conf_level: float = 0.95,
     accept_nonconvergence: bool = False,
+    optimizer: str = "mmrm",
 ) -> MMRMResult:
     """Fit a mixed model for repeated measures (R mmrm / SAS PROC MIXED REPEATED).
 
@@ -437,6 +437,13 @@ def mmrm(
     accept_nonconvergence : bool
         If no optimizer converges, return the best attempt with ``converged=False``
         instead of raising :class:`~ldn_stats.errors.ConvergenceError`.
+    optimizer : str
+        ``"mmrm"`` (default): R mmrm's path (L-BFGS-B, memory 5, ``factr`` 1e7, from
+        mmrm's standard start; fallbacks BFGS and Newton), accepted under SAS's
+        relative Hessian criterion 1e-8, which reproduces R mmrm's estimates.
+        ``"strict"``: the same, then refined by Newton steps to a gradient of about
+        1e-10, so that fits are invariant to the scale of the outcome to many more
+        digits (they then differ from R mmrm by R's own stopping error, ~1e-5).
 
     Returns
     -------
@@ -485,6 +492,8 @@ def mmrm(
         vcov = "empirical" if df_method == "residual" else "asymptotic"
     if vcov not in _VCOV:
         raise ModelError(f"vcov must be one of {', '.join(_VCOV)}, got {vcov!r}")
+    if optimizer not in ("mmrm", "strict"):
+        raise ModelError(f"optimizer must be 'mmrm' or 'strict', got {optimizer!r}")
     if not 0.0 < conf_level < 1.0:
         raise ModelError(f"conf_level must be between 0 and 1, got {conf_level!r}")
     spec, X, mask = build_design(f, data, weights=weights)
@@ -521,7 +530,8 @@ def mmrm(
                                n_re=len(f.random), re_names=re_names)
     lik = Likelihood(X, y, d[subject].to_numpy(), model, pos=pos, coords=coords, group=group,
                      clusters=clusters, weights=w, reml=reml)
-    theta, opt = _optimize(lik, model, cov, X, y, pos, group, accept_nonconvergence)
+    theta, opt = _optimize(lik, model, cov, X, y, pos, group, accept_nonconvergence,
+                           polish=optimizer == "strict")
     st = lik.state(theta, order=2)
     H = lik.hessian(theta, st)
     try:
@@ -563,7 +573,7 @@ def mmrm(
     )
 
 
-def _optimize(lik, model, cov, X, y, pos, group, accept):
+def _optimize(lik, model, cov, X, y, pos, group, accept, polish=False):
     m = len(model.times) or 1
     n_groups = len(model.groups)
     grp = np.zeros(len(y), dtype=int) if group is None else group
@@ -573,6 +583,7 @@ def _optimize(lik, model, cov, X, y, pos, group, accept):
         std = np.tile(_std_start(cov.structure, m), n_groups)
         starts = [("mmrm standard", std), ("moment", model.start(sigmas))]
         problem, back = lik, (lambda t: t)
+        methods = ("L-BFGS-B", "BFGS", "trust-exact")
     else:
         s2 = float(np.mean(np.diag(sigmas[0])))
         vmask = np.zeros(model.n_theta, dtype=bool)
@@ -584,6 +595,7 @@ def _optimize(lik, model, cov, X, y, pos, group, accept):
         if cov is None:
             th0[0] = 0.5 * s2
         problem = _VarianceScale(lik, vmask)
+        methods = ("trust-exact", "L-BFGS-B", "BFGS")  # no R path to follow: Newton first
         phi0 = np.where(vmask, np.log(np.maximum(th0, 1e-8)), th0)
         starts = [("moment", phi0), ("moment/10", np.where(vmask, phi0 - np.log(10), phi0))]
         back = problem.to_theta
@@ -591,7 +603,8 @@ def _optimize(lik, model, cov, X, y, pos, group, accept):
     def check(t):
         return _degenerate(model, back(t))
 
-    opt = minimize_objective(problem, starts, check=check, accept_nonconvergence=accept)
+    opt = minimize_objective(problem, starts, methods=methods, check=check,
+                             accept_nonconvergence=accept, polish=polish)
     return back(opt.theta), opt
 
 
@@ -650,7 +663,7 @@ def _covariance_tables(model: MarginalCovariance, theta: np.ndarray):
         tabs[label] = pd.DataFrame(sig, index=lab, columns=lab)
     if len(model.groups) == 1:
         return tabs[model.groups[0]]
-    return MappingProxyType(tabs)
+    return tabs
 
 
 def _variance_components(model: MarginalCovariance, theta, f: Formula) -> pd.DataFrame | None:

@@ -123,6 +123,7 @@ def minimize_objective(
     methods: Sequence[str] = ("L-BFGS-B", "BFGS", "trust-exact"),
     check: Callable[[np.ndarray], str | None] | None = None,
     accept_nonconvergence: bool = False,
+    polish: bool = False,
 ) -> OptimizerResult:
     """Minimize ``problem.value_and_grad`` trying each method from each start.
 
@@ -138,6 +139,10 @@ def minimize_objective(
         ``check(theta)`` returns a message when the fitted covariance is degenerate.
     accept_nonconvergence : bool
         Return the best attempt flagged ``converged=False`` instead of raising.
+    polish : bool
+        After the first converged attempt, refine it with Newton steps
+        (``trust-exact``, gradient tolerance 1e-10) and keep the refinement if it
+        also converges: the exact optimum rather than R's stopping point.
 
     Returns
     -------
@@ -179,8 +184,12 @@ def minimize_objective(
             att = Attempt(method, start_name, float(f), gnorm, nit, ok, msg)
             attempts.append(att)
             if ok:
-                return OptimizerResult(np.asarray(res.x, dtype=float), float(f), True, method,
-                                       nit, gnorm, H, tuple(attempts))
+                x = np.asarray(res.x, dtype=float)
+                if polish:
+                    x, f, gnorm, H, attempts = _polish(problem, x, f, gnorm, H, check, attempts,
+                                                       start_name)
+                return OptimizerResult(x, float(f), True, method, nit, gnorm, H,
+                                       tuple(attempts))
             if np.isfinite(f) and (best is None or f < best[0]):
                 best = (float(f), np.asarray(res.x, dtype=float), H, att)
     if accept_nonconvergence and best is not None:
@@ -193,3 +202,17 @@ def minimize_objective(
         for a in attempts
     )
     raise ConvergenceError(f"no optimizer converged; tried: {lines}")
+
+
+def _polish(problem, x, f, gnorm, H, check, attempts, start_name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = scipy.optimize.minimize(problem.value_and_grad, x, jac=True, hess=problem.hessian,
+                                      method="trust-exact",
+                                      options={"gtol": 1e-10, "maxiter": 50})
+    ok, msg, f2, g2, H2 = _assess(problem, res.x, check)
+    attempts = [*attempts, Attempt("trust-exact (polish)", start_name, float(f2), g2,
+                                   int(res.nit), ok, msg)]
+    if ok and f2 <= f:
+        return np.asarray(res.x, dtype=float), f2, g2, H2, attempts
+    return x, f, gnorm, H, attempts
