@@ -224,3 +224,13 @@ def test_subject_without_records_gets_missing_periods():
     assert four["TRTA"].tolist() == ["B", "A"]
     assert four["NDAYS"].tolist() == [0, 0]
     assert four["AVAL"].isna().all() and (four["ANL01FL"] == "N").all()
+
+
+def test_no_rated_day_in_any_period():
+    trial = _trial()
+    adeff = trial.adeff.assign(AVAL=trial.adeff["AVAL"].where(trial.adeff["APERIOD"].isna()))
+    table = derive_crossover(SimpleNamespace(adsl=trial.adsl, adeff=adeff, design="crossover"))
+    assert table["AVAL"].isna().all() and (table["NDAYS"] == 0).all()
+    assert (table["ANL01FL"] == "N").all()
+    # the study baselines are untouched: 01 still 91 / 14 = 6.5
+    assert table.loc[table["USUBJID"] == "01", "BASE"].tolist() == [6.5, 6.5]

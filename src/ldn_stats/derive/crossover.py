@@ -139,6 +139,8 @@ def _endpoint(periods: _Periods, rules: DeriveRules) -> tuple[np.ndarray, np.nda
         last = periods.end[np.maximum(periods.cell, 0)]
         eligible &= data.day >= last - (rules.period_endpoint_days - 1)
     chosen = np.flatnonzero(eligible)
+    if chosen.size == 0:
+        return np.full(n_cells, np.nan), np.zeros(n_cells, dtype=np.int64)
     order = chosen[np.lexsort((data.day[chosen], periods.cell[chosen]))]
     cells = periods.cell[order]
     # position from the end of each cell's run: 0 for the last rated day
