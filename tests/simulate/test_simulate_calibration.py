@@ -109,3 +109,39 @@ def test_final_calibration_many_replicates():
 @pytest.mark.slow
 def test_younger2013_calibration_many_replicates():
     _check_younger(_replicates("younger2013", 300))
+
+
+def test_summaries_agree_with_derive():
+    # Witness for the test estimators: ldn_stats.derive applied to the same
+    # replicate gives the same per-arm means to 1e-9 (default parallel rules;
+    # crossover endpoint = mean of the ratings on the last 3 days of the period).
+    trial = pytest.importorskip("ldn_stats.trial")
+    derive = pytest.importorskip("ldn_stats.derive")
+    t = simulate_trial("final", seed=21)
+    d = derive.derive_parallel(trial.validate_tables(t["adsl"], t["adeff"], t["adae"]))
+    wk12 = d[d["AVISITN"] == 12]
+    ours = parallel_summary(t)
+    for arm in ("LDN", "PBO"):
+        assert abs(wk12.loc[wk12["TRT01P"] == arm, "CHG"].mean() - ours[f"chg_{arm}"]) < 1e-9
+        resp = (wk12.loc[wk12["TRT01P"] == arm, "CRIT1FL"] == "Y").sum()
+        assert resp / FINAL_N[arm] == pytest.approx(ours[f"resp30_{arm}"], abs=1e-12)
+    t = simulate_trial("younger2013", seed=21)
+    done = t["adsl"].loc[t["adsl"]["DCSREAS"].isna(), "USUBJID"]
+    # our endpoint: the ratings among the last 3 scheduled days of the period
+    rules = derive.DeriveRules(period_min_ratings=1, period_endpoint_days=3)
+    d = derive.derive_crossover(trial.validate_tables(t["adsl"], t["adeff"], t["adae"]),
+                                param="PAINVAS", rules=rules)
+    d = d[d["USUBJID"].isin(done)]
+    ours = crossover_summary(t)
+    for arm in ("LDN", "PBO"):
+        theirs = d.loc[d["TRTA"] == arm, "PCHG"].mean()
+        # ours also counts dropouts' completed periods; restrict to completers
+        assert theirs == pytest.approx(_completer_pchg(t, arm), abs=1e-9)
+    assert np.isfinite(ours["pchg_LDN"])
+
+
+def _completer_pchg(t: dict[str, pd.DataFrame], arm: str) -> float:
+    done = t["adsl"].loc[t["adsl"]["DCSREAS"].isna(), "USUBJID"]
+    sub = {k: v[v["USUBJID"].isin(done)] if "USUBJID" in v else v for k, v in t.items()}
+    sub["adsl"] = sub["adsl"].reset_index(drop=True)
+    return crossover_summary(sub)[f"pchg_{arm}"]
