@@ -81,3 +81,16 @@ def test_missing_baseline_sets_every_record_of_the_subject_to_anl01fl_n():
 def test_bad_window_is_a_spec_error(window):
     with pytest.raises(SpecError, match="baseline_window"):
         DeriveRules(baseline_window=window)
+
+
+def test_last_rating_before_the_first_dose():
+    rules = DeriveRules(baseline_method="last", baseline_min_ratings=1)
+    base = derive_baseline(_trial(), rules=rules).set_index("USUBJID")
+    # 01: latest rating in -7..-1 is day -1 = 6; 02: day -1 = 7; 03: day -2 = 4 (day -1 absent)
+    assert base["BASE"].tolist()[:3] == [6.0, 7.0, 4.0]
+    assert np.isnan(base.loc["04", "BASE"])
+    # the minimum still applies: 03 has 3 ratings < 4 -> missing
+    strict = derive_baseline(_trial(), rules=DeriveRules(baseline_method="last"))
+    assert np.isnan(strict.set_index("USUBJID").loc["03", "BASE"])
+    with pytest.raises(SpecError, match="baseline_method"):
+        DeriveRules(baseline_method="median")

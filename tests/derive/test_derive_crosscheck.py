@@ -19,6 +19,7 @@ RULE_SETS = [
     DeriveRules(),
     DeriveRules(baseline_window=(-10, -2), baseline_min_ratings=2, week_min_days=3),
     DeriveRules(week_length=5, week_min_days=5, n_weeks=5),
+    DeriveRules(baseline_method="last", baseline_min_ratings=2),
 ]
 
 
@@ -48,8 +49,9 @@ def _loop_parallel(trial, rules: DeriveRules) -> dict:
         ratings = {int(d): v for d, v in zip(mine["ADY"], mine["AVAL"], strict=True)
                    if not np.isnan(v)}
         lo, hi = rules.baseline_window
-        pre = [v for d, v in ratings.items() if lo <= d <= hi]
-        base = statistics.fmean(pre) if len(pre) >= rules.baseline_min_ratings else np.nan
+        pre = [v for d, v in sorted(ratings.items()) if lo <= d <= hi]
+        summary = statistics.fmean if rules.baseline_method == "mean" else (lambda x: x[-1])
+        base = summary(pre) if len(pre) >= rules.baseline_min_ratings else np.nan
         for week in range(1, n_weeks + 1):
             first = rules.week_length * (week - 1) + 1
             days = range(first, first + rules.week_length)

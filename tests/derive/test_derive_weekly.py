@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from derive_helpers import diary, make_trial, subject
 
-from ldn_stats.derive import DeriveRules, VisitWindow, derive_parallel
+from ldn_stats.derive import DeriveRules, VisitWindow, derive_parallel, week_visit_windows
 from ldn_stats.derive.weekly import planned_weeks, visit_window_values, weekly_means
 from ldn_stats.errors import SpecError
 
@@ -125,3 +125,19 @@ def test_overlapping_visit_windows_are_rejected():
         DeriveRules(visit_windows=(VisitWindow("A", 1, 1, 10), VisitWindow("B", 2, 10, 20)))
     with pytest.raises(SpecError, match="week_min_days"):
         DeriveRules(week_min_days=0)
+
+
+def test_week_visit_windows_split_at_midpoints():
+    windows = week_visit_windows([2, 4, 8, 12])
+    # targets 14, 28, 56, 84; ends at midpoints (14+28)/2 = 21, (28+56)/2 = 42, (56+84)/2 = 70,
+    # the last at 84 + (84-56)//2 = 98
+    assert [(w.lo, w.target, w.hi) for w in windows] == [
+        (1, 14, 21), (22, 28, 42), (43, 56, 70), (71, 84, 98)]
+    assert [w.avisitn for w in windows] == [2, 4, 8, 12]
+    assert week_visit_windows([1], last_day=10)[0].hi == 10
+    # odd midpoint: targets 7 and 14 -> (7+14)//2 = 10
+    assert week_visit_windows([1, 2])[0].hi == 10
+    with pytest.raises(SpecError, match="increasing"):
+        week_visit_windows([4, 2])
+    with pytest.raises(SpecError, match="last_day"):
+        week_visit_windows([2], last_day=10)

@@ -6,6 +6,7 @@
 - :func:`derive_crossover`: one row per subject x period (crossover trials).
 - :func:`crossover_diary`: one row per rated day within a crossover period.
 - :func:`derive_baseline`, :func:`derive_change`: the building blocks.
+- :func:`week_visit_windows`: analysis windows for visit-level records.
 
 Examples
 --------
@@ -20,7 +21,7 @@ from ldn_stats.derive.baseline import derive_baseline
 from ldn_stats.derive.crossover import crossover_diary, derive_crossover
 from ldn_stats.derive.parallel import derive_parallel
 from ldn_stats.derive.responders import derive_change, responder_flag
-from ldn_stats.derive.rules import DeriveRules, VisitWindow
+from ldn_stats.derive.rules import DeriveRules, VisitWindow, week_visit_windows
 
 __all__ = [
     "DeriveRules",
@@ -31,4 +32,5 @@ __all__ = [
     "derive_crossover",
     "derive_parallel",
     "responder_flag",
+    "week_visit_windows",
 ]

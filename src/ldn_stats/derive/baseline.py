@@ -68,7 +68,9 @@ def derive_baseline(
     Notes
     -----
     ``BASE_i = mean{AVAL_id : lo <= ADY_id <= hi, AVAL_id not missing}`` when at
-    least ``baseline_min_ratings`` such ratings exist, else missing. The window
+    least ``baseline_min_ratings`` such ratings exist, else missing; with
+    ``rules.baseline_method == "last"`` the latest such rating instead of the
+    mean. The window
     is in study days, which have no day 0. Validated against hand computation
     (``tests/derive/test_derive_baseline.py``).
 
@@ -92,7 +94,7 @@ def derive_baseline(
         _check_window("window", tuple(window))
     data = _load(trial, param, design_column, rules.population_flag, periods=False)
     base, nbase = _study_baseline(data.code, data.ady, data.aval, data.n_subjects,
-                                  window, rules.baseline_min_ratings)
+                                  window, rules.baseline_min_ratings, rules.baseline_method)
     return pd.DataFrame({"USUBJID": data.adsl["USUBJID"], "NBASE": nbase, "BASE": base})
 
 
@@ -103,11 +105,24 @@ def _study_baseline(
     n_subjects: int,
     window: tuple[int, int],
     min_ratings: int,
+    method: str = "mean",
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and count of each subject's ratings with ``window[0] <= ADY <= window[1]``."""
+    """Baseline and count of each subject's ratings with ``window[0] <= ADY <= window[1]``.
+
+    ``method="mean"``: their mean; ``"last"``: the latest of them (records are
+    sorted by subject then day). Missing where the count is below ``min_ratings``.
+    """
     lo, hi = window
     include = (ady >= lo) & (ady <= hi)
-    return _window_mean(code, aval, include, n_subjects, min_ratings)
+    mean, count = _window_mean(code, aval, include, n_subjects, min_ratings)
+    if method == "mean":
+        return mean, count
+    rated = np.flatnonzero(include & ~np.isnan(aval))
+    last = np.full(n_subjects, np.nan)
+    owner = code[rated]
+    is_last = np.r_[owner[1:] != owner[:-1], True] if rated.size else np.zeros(0, dtype=bool)
+    last[owner[is_last]] = aval[rated[is_last]]
+    return np.where(count >= min_ratings, last, np.nan), count
 
 
 def _days_before_mean(

@@ -97,7 +97,7 @@ def _periods(trial: object, param: str, rules: DeriveRules, func: str) -> _Perio
     if rules.crossover_baseline == "study":
         study, _ = _study_baseline(
             data.code, data.ady, data.aval, data.n_subjects,
-            rules.crossover_baseline_window, rules.baseline_min_ratings,
+            rules.crossover_baseline_window, rules.baseline_min_ratings, rules.baseline_method,
         )
         base = np.repeat(study, n_max)
     else:

@@ -134,7 +134,8 @@ def derive_parallel(
         numbers = list(range(1, n_weeks + 1))
 
     base, _ = _study_baseline(
-        data.code, data.ady, data.aval, n, rules.baseline_window, rules.baseline_min_ratings
+        data.code, data.ady, data.aval, n, rules.baseline_window, rules.baseline_min_ratings,
+        rules.baseline_method,
     )
     n_visits = len(labels)
     rows = np.repeat(np.arange(n), n_visits)

@@ -27,7 +27,7 @@ from typing import Literal
 
 from ldn_stats.errors import SpecError
 
-__all__ = ["DeriveRules", "VisitWindow", "study_day_index"]
+__all__ = ["DeriveRules", "VisitWindow", "study_day_index", "week_visit_windows"]
 
 
 def study_day_index(ady):
@@ -103,6 +103,53 @@ class VisitWindow:
         return self.hi if self.target is None else self.target
 
 
+def week_visit_windows(
+    weeks: list[int] | tuple[int, ...], last_day: int | None = None
+) -> tuple[VisitWindow, ...]:
+    """Analysis windows around scheduled weekly visits, split at the midpoints.
+
+    Parameters
+    ----------
+    weeks : sequence of int
+        Scheduled visit weeks after the first dose, increasing (e.g. ``[2, 4, 8,
+        12]``). Visit ``w`` is labelled ``"Week w"``, numbered ``w`` and targets
+        study day ``7w``.
+    last_day : int, optional
+        Last study day of the last window. Default: the last target plus half
+        the distance from the previous target (rounded down).
+
+    Returns
+    -------
+    tuple of VisitWindow
+        Contiguous windows: the first starts on day 1, each ends on the
+        midpoint day between its target and the next (rounded down), so every
+        on-treatment day up to ``last_day`` belongs to exactly one window.
+
+    Examples
+    --------
+    >>> [(w.avisit, w.lo, w.target, w.hi) for w in week_visit_windows([2, 4, 8])]
+    [('Week 2', 1, 14, 21), ('Week 4', 22, 28, 42), ('Week 8', 43, 56, 70)]
+    """
+    weeks = [int(w) for w in weeks]
+    if not weeks or weeks[0] < 1 or any(b <= a for a, b in itertools.pairwise(weeks)):
+        raise SpecError(f"week_visit_windows: expected increasing weeks >= 1, found {weeks}")
+    targets = [7 * w for w in weeks]
+    if last_day is None:
+        previous = targets[-2] if len(targets) > 1 else 0
+        last_day = targets[-1] + (targets[-1] - previous) // 2
+    if last_day < targets[-1]:
+        raise SpecError(
+            f"week_visit_windows: expected last_day >= {targets[-1]} (the last target), "
+            f"found {last_day}"
+        )
+    ends = [(a + b) // 2 for a, b in itertools.pairwise(targets)] + [last_day]
+    starts = [1] + [e + 1 for e in ends[:-1]]
+    return tuple(
+        VisitWindow(f"Week {w}", w, lo, hi, target=t)
+        for w, lo, hi, t in zip(weeks, starts, ends, targets, strict=True)
+    )
+
+
 @dataclass(frozen=True)
 class DeriveRules:
     """Every rule the derivations use, with the pain-trial defaults.
@@ -117,6 +164,12 @@ class DeriveRules:
         otherwise BASE is missing and every record of the subject gets
         ``ANL01FL = "N"``. Default 4. Applies to parallel and crossover study
         baselines alike.
+    baseline_method : {"mean", "last"}
+        ``"mean"`` (default): BASE is the mean of the window's ratings.
+        ``"last"``: BASE is the window's last rating (the ADaM "last
+        non-missing value before the first dose", usual for visit-level data;
+        pair it with ``baseline_min_ratings=1``). Applies to parallel and
+        crossover study baselines.
     week_length : int
         Days per analysis week. Week ``w`` covers study days
         ``week_length*(w-1)+1 .. week_length*w``. Default 7.
@@ -190,6 +243,7 @@ class DeriveRules:
 
     baseline_window: tuple[int, int] = (-7, -1)
     baseline_min_ratings: int = 4
+    baseline_method: Literal["mean", "last"] = "mean"
     week_length: int = 7
     week_min_days: int = 4
     n_weeks: int | None = None
@@ -215,6 +269,11 @@ class DeriveRules:
                 object.__setattr__(self, name, window)
             _check_window(name, window)
         _check_int("baseline_min_ratings", self.baseline_min_ratings, 1)
+        if self.baseline_method not in ("mean", "last"):
+            raise SpecError(
+                "DeriveRules.baseline_method: expected 'mean' or 'last', "
+                f"found {self.baseline_method!r}"
+            )
         _check_int("week_length", self.week_length, 1)
         _check_int("week_min_days", self.week_min_days, 1, self.week_length, "week_length")
         if self.n_weeks is not None:
