@@ -7,6 +7,7 @@
 - :func:`crossover_diary`: one row per rated day within a crossover period.
 - :func:`derive_baseline`, :func:`derive_change`: the building blocks.
 - :func:`week_visit_windows`: analysis windows for visit-level records.
+- :func:`describe_rules`: the rules in plain words, for a methods section.
 
 Examples
 --------
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from ldn_stats.derive.baseline import derive_baseline
 from ldn_stats.derive.crossover import crossover_diary, derive_crossover
+from ldn_stats.derive.describe import describe_rules
 from ldn_stats.derive.parallel import derive_parallel
 from ldn_stats.derive.responders import derive_change, responder_flag
 from ldn_stats.derive.rules import DeriveRules, VisitWindow, week_visit_windows
@@ -31,6 +33,7 @@ __all__ = [
     "derive_change",
     "derive_crossover",
     "derive_parallel",
+    "describe_rules",
     "responder_flag",
     "week_visit_windows",
 ]
