@@ -34,8 +34,8 @@ _FAILURE_COLUMNS = ["table", "column", "usubjid", "row", "value", "rule"]
 class AnalysisModel(pa.DataFrameModel):
     """The derived analysis table (ADaM BDS style), parallel or crossover.
 
-    Parallel tables carry ``TRT01P``; crossover tables carry ``TRTSEQP``,
-    ``APERIOD`` and ``TRTA`` instead. Each row is one subject at one analysis
+    Parallel tables carry TRT01P; crossover tables carry TRTSEQP, APERIOD
+    and TRTA instead. One row per USUBJID x AVISITN. Each row is one subject at one analysis
     visit (a week or a period), every planned visit present, so a model sees a
     complete grid with missing outcomes.
 
@@ -92,9 +92,10 @@ class AnalysisModel(pa.DataFrameModel):
     BASE: Series[float] = pa.Field(
         coerce=True,
         nullable=True,
-        description="Baseline: mean of the ratings in the pre-dose window (missing with fewer "
-        "than DeriveRules.baseline_min_ratings), or for crossovers optionally the period "
-        "baseline (mean of the last days before the period).",
+        description="Baseline: mean (or, with DeriveRules.baseline_method 'last', the latest) "
+        "of the ratings in the pre-dose window, missing with fewer than "
+        "DeriveRules.baseline_min_ratings; for crossovers optionally the period baseline "
+        "(mean of the ratings in the days before the period, washout included).",
     )
     CHG: Series[float] = pa.Field(
         coerce=True, nullable=True, description="Change from baseline, AVAL - BASE."
