@@ -541,7 +541,56 @@ class MarginalCovariance:
             m = len(self.times) or 1
             eye = np.eye(m)
             return th[0] * eye, eye[None], np.zeros((1, 1, m, m))
-        return self.structure.sigma(th, m=len(self.times), order=order)
+        key = (th.tobytes(), order)
+        cache = self.__dict__.setdefault("_sigma_cache", {})
+        if key not in cache:
+            if len(cache) > 4 * len(self.groups):
+                cache.clear()
+            cache[key] = self.structure.sigma(th, m=len(self.times), order=order)
+        return cache[key]
+
+    def _grouped_d2(self) -> bool:
+        return self.structure is not None and not self.spatial
+
+    def d2_inner(self, theta: np.ndarray, batch: PatternBatch, G: np.ndarray) -> np.ndarray:
+        """``<G_p, d2V_p/dtheta_h dtheta_j>`` for each pattern: (P, k, k) in local indices.
+
+        Works at the level of each group's full ``Sigma`` so the (P, k, k, n, n)
+        array of second derivatives is never formed for visit-indexed structures.
+        """
+        if not self._grouped_d2():
+            d2 = self.evaluate(theta, batch, order=2)[2]
+            return np.einsum("puv,pkluv->pkl", G, d2)
+        n_pat = G.shape[0]
+        kr, m = self.k_group, len(self.times)
+        k = kr + self.n_re
+        out = np.zeros((n_pat, k, k))
+        for g in np.unique(batch.group):
+            sel = np.flatnonzero(batch.group == g)
+            d2 = self.group_sigma(theta, int(g), order=2)[2].reshape(kr * kr, m * m)
+            full = np.zeros((len(sel), m, m))
+            pr = batch.pos[sel][:, :, None]
+            pc = batch.pos[sel][:, None, :]
+            full[np.arange(len(sel))[:, None, None], pr, pc] = G[sel]
+            out[sel, :kr, :kr] = (full.reshape(len(sel), m * m) @ d2.T).reshape(-1, kr, kr)
+        return out
+
+    def d2_contract(self, theta: np.ndarray, batch: PatternBatch, C: np.ndarray) -> np.ndarray:
+        """``sum_hj C_p[h, j] d2V_p/dtheta_h dtheta_j`` for each pattern: (P, n, n)."""
+        if not self._grouped_d2():
+            d2 = self.evaluate(theta, batch, order=2)[2]
+            return np.einsum("pkl,pkluv->puv", C, d2)
+        n_pat, n = batch.pos.shape
+        kr, m = self.k_group, len(self.times)
+        out = np.zeros((n_pat, n, n))
+        for g in np.unique(batch.group):
+            sel = np.flatnonzero(batch.group == g)
+            d2 = self.group_sigma(theta, int(g), order=2)[2].reshape(kr * kr, m * m)
+            full = (C[sel, :kr, :kr].reshape(len(sel), kr * kr) @ d2).reshape(-1, m, m)
+            pr = batch.pos[sel][:, :, None]
+            pc = batch.pos[sel][:, None, :]
+            out[sel] = full[np.arange(len(sel))[:, None, None], pr, pc]
+        return out
 
     def evaluate(self, theta: np.ndarray, batch: PatternBatch, order: int = 0):
         """Return ``V`` (P, n, n), ``dV`` (P, k, n, n), ``d2V`` (P, k, k, n, n) and ``idx``.

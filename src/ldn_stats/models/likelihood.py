@@ -60,6 +60,7 @@ class _Batch:
     n_sub: np.ndarray  # (P,) subjects per pattern
     logw: np.ndarray  # (P,) sum of log weights over the pattern's rows and subjects
     rows: list[np.ndarray]  # per pattern (n_s, n) row indices into the data
+    groups_of_idx: list | None = None  # cache for _scatter: (index row, pattern mask)
 
 
 @dataclass
@@ -73,6 +74,7 @@ class LikelihoodState:
     xtvx: np.ndarray
     parts: list[dict]
     grad: np.ndarray | None = None
+    Pk: np.ndarray | None = None
 
 
 class Likelihood:
@@ -130,7 +132,8 @@ class Likelihood:
         n_obs, p = X.shape
         self.X, self.y, self.model, self.reml = X, y, model, bool(reml)
         self.n_obs, self.p = n_obs, p
-        _, subj_codes = np.unique(np.asarray(subject), return_inverse=True)
+        labels, subj_codes = np.unique(np.asarray(subject), return_inverse=True)
+        self.subject_labels = labels
         self.subject_codes = subj_codes
         self.n_subjects = int(subj_codes.max()) + 1 if n_obs else 0
         if pos is None:  # no time structure: rows are exchangeable, number them in order
@@ -162,27 +165,37 @@ class Likelihood:
         bounds = np.flatnonzero(np.diff(self.subject_codes[order])) + 1
         patterns: dict[tuple, list[np.ndarray]] = {}
         info: dict[tuple, tuple] = {}
+        subj_sorted = self.subject_codes[order]
+        same = subj_sorted[1:] == subj_sorted[:-1]
+        bad = np.flatnonzero(same & (group[order][1:] != group[order][:-1]))
+        if bad.size:
+            raise ModelError(
+                f"subject {self.subject_labels[subj_sorted[bad[0]]]!r}: the covariance group "
+                "changes within the subject; a subject must belong to one group"
+            )
+        if not spatial:
+            bad = np.flatnonzero(same & (pos[order][1:] == pos[order][:-1]))
+            if bad.size:
+                raise ModelError(
+                    f"subject {self.subject_labels[subj_sorted[bad[0]]]!r} has more than one "
+                    "row at the same time point; each subject may have at most one row per visit"
+                )
+        n_re = clusters.shape[1]
         for rows in np.split(order, bounds):
-            g = group[rows]
-            if np.any(g != g[0]):
-                raise ModelError(
-                    f"subject row {int(rows[0])}: the covariance group changes within a "
-                    "subject; a subject must belong to one group"
-                )
-            if not spatial and len(np.unique(pos[rows])) < len(rows):
-                raise ModelError(
-                    f"subject of data row {int(rows[0])} has more than one row at the same "
-                    "time point; each subject may have at most one row per visit"
-                )
-            cl = np.zeros((len(rows), clusters.shape[1]), dtype=int)
-            for r in range(clusters.shape[1]):
+            cl = np.zeros((len(rows), n_re), dtype=int)
+            for r in range(n_re):
                 _, first, inv = np.unique(clusters[rows, r], return_index=True,
                                           return_inverse=True)
                 cl[:, r] = np.argsort(np.argsort(first))[inv]
-            key = (int(g[0]), tuple(pos[rows]) if not spatial else
-                   tuple(map(tuple, coords[rows])), tuple(map(tuple, cl)))
-            patterns.setdefault(key, []).append(rows)
-            info[key] = (int(g[0]), pos[rows], coords[rows] if spatial else None, cl)
+            g0 = int(group[rows[0]])
+            key = (g0, tuple(pos[rows].tolist()) if not spatial else
+                   tuple(map(tuple, coords[rows])), tuple(map(tuple, cl)) if n_re else ())
+            found = patterns.get(key)
+            if found is None:
+                patterns[key] = [rows]
+                info[key] = (g0, pos[rows], coords[rows] if spatial else None, cl)
+            else:
+                found.append(rows)
         Z = np.column_stack([self.X, self.y]) * np.sqrt(w)[:, None]
         by_size: dict[int, list[tuple]] = {}
         for key in sorted(patterns, key=lambda k: (len(k[1]), k)):
@@ -192,8 +205,10 @@ class Likelihood:
             Ts, ns, lw, rows_list = [], [], [], []
             for key in keys:
                 rows = np.stack(patterns[key])  # (n_s, n)
-                zs = Z[rows]
-                Ts.append(np.einsum("sua,svb->uvab", zs, zs))
+                zs = Z[rows].reshape(len(rows), -1)  # (n_s, n * q)
+                q = Z.shape[1]
+                Ts.append(np.ascontiguousarray(
+                    (zs.T @ zs).reshape(n, q, n, q).transpose(0, 2, 1, 3)))
                 ns.append(len(rows))
                 lw.append(float(np.log(w[rows]).sum()))
                 rows_list.append(rows)
@@ -211,8 +226,8 @@ class Likelihood:
     def state(self, theta: np.ndarray, order: int = 0) -> LikelihoodState | None:
         """Evaluate at ``theta``; ``None`` if some ``V_i`` is not positive definite.
 
-        ``order`` 1 adds the gradient and keeps first derivatives of ``V``;
-        ``order`` 2 also keeps second derivatives (for the Hessian and Kenward-Roger).
+        ``order`` 1 adds the gradient and keeps first derivatives of ``V`` (second
+        derivatives are contracted on demand by the covariance model).
         """
         theta = np.asarray(theta, dtype=float)
         p = self.p
@@ -220,7 +235,7 @@ class Likelihood:
         M = np.zeros((p + 1, p + 1))
         logdet = 0.0
         for b in self.batches:
-            V, dV, d2V, idx = self.model.evaluate(theta, b.pattern, order=order)
+            V, dV, _, idx = self.model.evaluate(theta, b.pattern, order=min(order, 1))
             try:
                 Lc = np.linalg.cholesky(V)
             except np.linalg.LinAlgError:
@@ -231,8 +246,8 @@ class Likelihood:
             Vinv = np.linalg.inv(V)
             Vinv = 0.5 * (Vinv + np.swapaxes(Vinv, 1, 2))
             logdet += float(b.n_sub @ (2.0 * np.log(diag).sum(axis=1)) - b.logw.sum())
-            M += np.einsum("puv,puvab->ab", Vinv, b.T)
-            parts.append({"batch": b, "Vinv": Vinv, "dV": dV, "d2V": d2V, "idx": idx})
+            M += np.tensordot(Vinv, b.T, axes=([0, 1, 2], [0, 1, 2]))
+            parts.append({"batch": b, "Vinv": Vinv, "dV": dV, "idx": idx})
         xtvx = M[:p, :p]
         try:
             Lx = np.linalg.cholesky(xtvx)
@@ -259,7 +274,10 @@ class Likelihood:
         T = part["batch"].T
         c = np.concatenate([-st.beta, [1.0]])
         Vinv = part["Vinv"]
-        part["C"] = np.einsum("puvab,ab->puv", T[:, :, :, :p, :p], st.phi)
+        phi_pad = np.zeros((p + 1, p + 1))
+        phi_pad[:p, :p] = st.phi
+        part["C"] = T.reshape(-1, (p + 1) ** 2) @ phi_pad.ravel()
+        part["C"] = part["C"].reshape(T.shape[:3])
         Tr = T @ c  # (P, n, n, q): sum_i z_iu r_iv
         part["Txr"] = Tr[..., :p]
         S = Tr @ c
@@ -270,8 +288,9 @@ class Likelihood:
         for part in st.parts:
             self._residual_stats(st, part)
             G = self._gmat(part)
-            local = np.einsum("puv,pkuv->pk", G, part["dV"])
-            np.add.at(g, part["idx"], local)
+            n_pat, k, n = part["dV"].shape[:3]
+            local = (part["dV"].reshape(n_pat, k, n * n) @ G.reshape(n_pat, n * n, 1))[..., 0]
+            _scatter(g, part, local)
         return g
 
     def _gmat(self, part: dict) -> np.ndarray:
@@ -299,6 +318,8 @@ class Likelihood:
 
     def p_matrices(self, st: LikelihoodState) -> np.ndarray:
         """``Pk_h = X' V^-1 V_h V^-1 X`` (K, p, p); ``dPhi/dtheta_h = Phi Pk_h Phi``."""
+        if st.Pk is not None:
+            return st.Pk
         p, K = self.p, self.model.n_theta
         out = np.zeros((K, p, p))
         for part in st.parts:
@@ -307,13 +328,14 @@ class Likelihood:
             T = part["batch"].T[:, :, :, :p, :p]
             P_, k, n = part["A"].shape[:3]
             local = part["A"].reshape(P_, k, n * n) @ T.reshape(P_, n * n, p * p)
-            np.add.at(out, part["idx"], local.reshape(P_, k, p, p))
+            _scatter(out, part, local.reshape(P_, k, p, p))
+        st.Pk = out
         return out
 
     def hessian(self, theta: np.ndarray, st: LikelihoodState | None = None) -> np.ndarray:
         """Analytic Hessian of the objective with respect to ``theta`` (beta profiled out)."""
-        if st is None or st.parts[0]["d2V"] is None:
-            st = self.state(theta, order=2)
+        if st is None or st.grad is None:
+            st = self.state(theta, order=1)
         if st is None:
             raise ModelError("the covariance matrix is not positive definite at theta")
         K, p = self.model.n_theta, self.p
@@ -323,23 +345,25 @@ class Likelihood:
         for part in st.parts:
             self._residual_stats(st, part)
             G = self._gmat(part)
-            Vinv, dV, d2V, idx = part["Vinv"], part["dV"], part["d2V"], part["idx"]
+            Vinv, dV = part["Vinv"], part["dV"]
+            n_pat, k, n = dV.shape[:3]
             n_sub = part["batch"].n_sub
             B = Vinv[:, None] @ dV  # V^-1 V_h
-            local = np.einsum("puv,pkluv->pkl", G, d2V)
-            tr_bb = np.einsum("pkab,plba->pkl", B, B)
-            local -= 0.5 * n_sub[:, None, None] * tr_bb
+            Bt = np.swapaxes(B, 2, 3).reshape(n_pat, k, n * n)
+
+            def _tr(left, Bt=Bt, n_pat=n_pat, k=k, n=n):
+                # tr(left_h B_j) for all h, j: (P, k, k)
+                return left.reshape(n_pat, k, n * n) @ np.swapaxes(Bt, 1, 2)
+
+            local = self.model.d2_inner(st.theta, part["batch"].pattern, G)
+            local -= 0.5 * n_sub[:, None, None] * _tr(B)
             if self.reml:
-                D = Vinv @ part["C"]
-                local += np.einsum("pab,pkbc,plca->pkl", D, B, B)
-            local += np.einsum("pkab,plbc,pca->pkl", dV, B, part["E"])
-            rows = idx[:, :, None]
-            cols = idx[:, None, :]
-            np.add.at(H, (np.broadcast_to(rows, local.shape), np.broadcast_to(cols, local.shape)),
-                      local)
+                local += _tr((Vinv @ part["C"])[:, None] @ B)
+            local += _tr(part["E"][:, None] @ dV)  # tr(V_h V^-1 V_j E) = tr(E V_h B_j)
+            _scatter(H, part, local, square=True)
             A = part["A"]
-            loc_u = np.einsum("pkuv,puva->pka", A, part["Txr"])
-            np.add.at(u, idx, loc_u)
+            loc_u = A.reshape(n_pat, k, n * n) @ part["Txr"].reshape(n_pat, n * n, p)
+            _scatter(u, part, loc_u)
         phi = st.phi
         H -= u @ phi @ u.T
         if self.reml:
@@ -354,8 +378,8 @@ class Likelihood:
         (Kenward & Roger 1997); ``linear=True`` omits ``R`` (second derivatives of V).
         """
         p = self.p
-        if st.parts[0]["d2V"] is None and not linear:
-            st = self.state(st.theta, order=2)
+        if st.grad is None:
+            st = self.state(st.theta, order=1)
         Pk = self.p_matrices(st)
         acc = np.zeros((p, p))
         for part in st.parts:
@@ -365,7 +389,7 @@ class Likelihood:
             BW = np.einsum("pkl,plab->pkab", Wl, B)
             Mq = np.einsum("pkab,pkbc->pac", B, BW) @ Vinv  # sum W_hj V^-1 V_h V^-1 V_j V^-1
             if not linear:
-                Mr = Vinv @ np.einsum("pkl,pkluv->puv", Wl, part["d2V"]) @ Vinv
+                Mr = Vinv @ self.model.d2_contract(st.theta, part["batch"].pattern, Wl) @ Vinv
                 Mq = Mq - 0.25 * Mr
             T = part["batch"].T[:, :, :, :p, :p]
             acc += np.einsum("puv,puvab->ab", Mq, T)
@@ -395,3 +419,22 @@ class Likelihood:
         for part in st.parts:
             for j, rows in enumerate(part["batch"].rows):
                 yield rows, part["Vinv"][j]
+
+
+def _scatter(out: np.ndarray, part: dict, local: np.ndarray, square: bool = False) -> None:
+    """``out[idx[p]] += local[p]`` (or ``out[ix_(idx[p], idx[p])]`` when ``square``).
+
+    Patterns sharing the same index row (same group) are summed first; the
+    grouping of index rows is cached on the batch (it does not depend on theta).
+    """
+    batch = part["batch"]
+    if batch.groups_of_idx is None:
+        uniq, inv = np.unique(part["idx"], axis=0, return_inverse=True)
+        inv = np.asarray(inv).ravel()
+        batch.groups_of_idx = [(row, inv == r) for r, row in enumerate(uniq)]
+    for row, sel in batch.groups_of_idx:
+        tot = local[sel].sum(axis=0)
+        if square:
+            out[np.ix_(row, row)] += tot
+        else:
+            out[row] += tot

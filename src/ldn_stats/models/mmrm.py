@@ -390,7 +390,7 @@ class _VarianceScale:
 
     def hessian(self, phi):
         th = self.to_theta(phi)
-        st = self.lik.state(th, order=2)
+        st = self.lik.state(th, order=1)
         H = self.lik.hessian(th, st)
         d = np.where(self.mask, th, 1.0)
         return H * np.outer(d, d) + np.diag(np.where(self.mask, st.grad * th, 0.0))
@@ -532,8 +532,8 @@ def mmrm(
                      clusters=clusters, weights=w, reml=reml)
     theta, opt = _optimize(lik, model, cov, X, y, pos, group, accept_nonconvergence,
                            polish=optimizer == "strict")
-    st = lik.state(theta, order=2)
-    H = lik.hessian(theta, st)
+    st = lik.state(theta, order=1)
+    H = opt.hessian if model.n_re == 0 and opt.hessian is not None else lik.hessian(theta, st)
     try:
         W = np.linalg.inv(H)
     except np.linalg.LinAlgError:
