@@ -215,3 +215,36 @@ def test_tables_are_string_typed_with_missing_for_empty(tables):
     assert pd.api.types.is_string_dtype(t["adeff"]["TRTA"])
     assert not (t["adeff"]["TRTA"] == "").any()
     assert not (t["adsl"]["DCSREAS"] == "").any()
+
+
+def test_titration_and_washout_curves_exact():
+    # No noise, no between-subject variation, 3-decimal recording: each day's
+    # rating is the model value b * (1 + p * P_j + d * L_j) worked by hand:
+    # b = 5, placebo p = -0.1 over a 10-day ramp, LDN d = -0.2 over a 28-day
+    # titration, wearing off over 7 days after the last dose on day 42.
+    from ldn_stats.simulate import NRS, PlaceboResponse, Scale
+
+    scale = Scale(paramcd=NRS.paramcd, low=0, high=10, decimals=3)
+    d = ParallelDesign(
+        arms=("LDN", "PBO"), allocation=(1, 1), weeks=6, follow_up_days=14, run_in_days=3,
+        scale=scale,
+        population=Population(baseline_mean=5.0, baseline_sd=0.0, within_sd=0.0,
+                              missed_day_rate=0.0),
+        placebo_response=PlaceboResponse(mean=-0.1, sd=0.0, onset_days=10),
+        treatments=(Treatment(code="LDN", effect=-0.2, onset_days=28, offset_days=7),
+                    Treatment(code="PBO")),
+    )
+    t = simulate_trial(d, seed=0)
+    eff = t["adeff"].merge(t["adsl"][["USUBJID", "TRT01P"]], on="USUBJID")
+    for arm in ("LDN", "PBO"):
+        one = eff[eff["TRT01P"] == arm].set_index("ADY")
+        for day in (-3, -1, 1, 5, 10, 14, 28, 42, 43, 46, 49, 56):
+            placebo = min(max(day, 0) / 10, 1.0)
+            if arm == "LDN":
+                ldn = min(day / 28, 1.0) if day <= 42 else max(1 - (day - 42) / 7, 0.0)
+                ldn = max(ldn, 0.0)
+            else:
+                ldn = 0.0
+            expected = 5.0 * (1 - 0.1 * placebo - 0.2 * ldn)
+            assert one.loc[day, "AVAL"] == pytest.approx(expected, abs=5e-4), (arm, day)
+        assert one.loc[42, "TRTA"] == arm and pd.isna(one.loc[43, "TRTA"])

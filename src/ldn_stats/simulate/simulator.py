@@ -28,6 +28,9 @@ from ldn_stats.simulate.schedule import effect_level, group_schedules, study_day
 __all__ = ["resolve_design", "simulate_trial"]
 
 _MIN_RUN_IN_RATINGS = 4  # ratings needed to judge the entry criterion
+# pandas >= 3 reads text as the "str" dtype (missing = NaN); match it so that
+# simulated tables look like tables read back from CSV.  pandas 2 has "string".
+_STR_DTYPE = "str" if int(pd.__version__.split(".")[0]) >= 3 else "string"
 
 
 def resolve_design(preset: str | TrialDesign) -> ParallelDesign | CrossoverDesign:
@@ -89,7 +92,7 @@ def _screen(rng: np.random.Generator, design: TrialDesign, n: int):
 def _str_column(values) -> pd.Series:
     """A pandas string column whose empty entries ("" or None) are missing."""
     s = pd.Series(values, dtype=object)
-    return s.where(s.ne("") & s.notna(), None).astype("str")
+    return s.where(s.ne("") & s.notna(), None).astype(_STR_DTYPE)
 
 
 def simulate_trial(preset: str | TrialDesign, seed: int) -> dict[str, pd.DataFrame]:
