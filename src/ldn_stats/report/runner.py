@@ -1,0 +1,253 @@
+"""Run analysis specs to files and assemble the appendix.
+
+``ldn-stats run SPEC --out DIR`` calls :func:`run_spec`; ``ldn-stats report
+--analyses DIR --out DIR`` calls :func:`build_report`.
+
+Layout under the output root::
+
+    <name>/outputs.json                 catalogue and provenance of the analysis
+    <name>/tables/<key>.{csv,md,html,tex,docx}
+    <name>/figures/<key>.{png,svg,pdf}
+    appendix/index.html, appendix/appendix.docx, appendix/manifest.json
+
+Each analysis folder, and the appendix folder, is written in a temporary folder
+beside it and moved into place only when complete, so a failure leaves the
+previous outputs (or none) and never a partial set.  ``outputs.json`` records a
+fingerprint of everything the outputs depend on (spec bytes, every trial file,
+the package source, the library versions); :func:`build_report` reruns an
+analysis only when its fingerprint changed, which gives the same bytes as a
+rerun without the work.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ldn_stats.errors import SpecError
+from ldn_stats.report import _files
+from ldn_stats.report.analyse import AnalysisOutputs, analyse
+from ldn_stats.report.spec import Spec, load_spec
+from ldn_stats.tables.render import RENDERERS
+
+__all__ = ["build_report", "run_spec"]
+
+TABLE_FORMATS = ("csv", "md", "html", "tex", "docx")
+FIGURE_FORMATS = ("png", "svg", "pdf")
+OUTPUTS_FILE = "outputs.json"
+
+
+def dumps(obj: Any) -> str:
+    """Canonical JSON: sorted keys, 2-space indent, ASCII-safe UTF-8, final newline."""
+    return json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _clean(v: Any) -> Any:
+    """JSON-safe value: NaN/Inf -> None, numpy scalars -> Python."""
+    import math
+
+    if hasattr(v, "item") and not isinstance(v, str | bytes):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def _inputs(spec: Spec) -> dict[str, str]:
+    """Trial files (by their path relative to the spec's folder) -> SHA-256."""
+    return {Path(spec.trial, p.name).as_posix(): _files.sha256_file(p)
+            for p in _files.input_files(spec.trial_path)}
+
+
+def _versions() -> dict[str, str]:
+    import importlib.metadata as md
+    import platform
+
+    out = {"python": platform.python_version()}
+    for dist in ("ldn_stats", "numpy", "pandas", "scipy", "statsmodels", "matplotlib",
+                 "pandera", "python-docx", "pyarrow", "pyreadstat", "pingouin", "seaborn"):
+        try:
+            out[dist] = md.version(dist)
+        except md.PackageNotFoundError:
+            out[dist] = "not installed"
+    return out
+
+
+def _fingerprint(spec: Spec, inputs: dict[str, str]) -> str:
+    blob = dumps({"spec": spec.sha256, "inputs": inputs, "source": _files.package_source_hash(),
+                  "versions": _versions()})
+    return _files.sha256_bytes(blob.encode())
+
+
+def _load_trial_and_derive(spec: Spec):
+    from ldn_stats import derive
+    from ldn_stats.trial import read_trial
+
+    trial = read_trial(spec.trial_path)
+    try:
+        rules = derive.DeriveRules(**spec.derive)
+    except TypeError as exc:
+        raise SpecError(f"{spec.source}: derive: {exc}") from None
+    if spec.design == "parallel":
+        if trial.design != "parallel":
+            raise SpecError(f"{spec.source}: model.kind {spec.model.kind!r} needs a parallel "
+                            f"trial; {spec.trial} is a {trial.design} design")
+        table = derive.derive_parallel(trial, param=spec.parameter, rules=rules)
+    else:
+        if trial.design != "crossover":
+            raise SpecError(f"{spec.source}: model.kind {spec.model.kind!r} needs a crossover "
+                            f"trial; {spec.trial} is a {trial.design} design")
+        table = derive.derive_crossover(trial, param=spec.parameter, rules=rules)
+    return trial, table
+
+
+def _catalogue(out: AnalysisOutputs, inputs: dict[str, str], fingerprint: str) -> dict:
+    s = out.spec
+    return {
+        "analysis": s.name,
+        "number": s.number,
+        "title": s.title,
+        "estimand": s.estimand,
+        "spec": {"file": s.source, "sha256": s.sha256},
+        "trial": s.trial,
+        "inputs": inputs,
+        "seed": s.seed,
+        "population": s.population,
+        "parameter": s.parameter,
+        "model": {"kind": s.model.kind, "formula": out.result.formula,
+                  "df_method": out.result.df_method},
+        "tables": [{
+            "number": t.number, "key": t.key, "title": t.title, "caption": t.caption,
+            "footnotes": list(t.footnotes),
+            "columns": [str(c) for c in t.display.columns],
+            "rows": [[str(v) for v in row] for row in t.display.itertuples(index=False)],
+            "files": [f"tables/{t.key}.{ext}" for ext in TABLE_FORMATS],
+        } for t in out.tables],
+        "figures": [{
+            "number": f.number, "key": f.key, "title": f.title, "caption": f.caption,
+            "files": [f"figures/{f.key}.{ext}" for ext in FIGURE_FORMATS],
+        } for f in out.figures],
+        "notes": list(out.notes),
+        "fingerprint": fingerprint,
+    }
+
+
+def write_outputs(out: AnalysisOutputs, out_root: str | Path, inputs: dict[str, str],
+                  fingerprint: str) -> list[Path]:
+    """Write one analysis's files into ``out_root/<name>/`` atomically (whole folder).
+
+    Parameters
+    ----------
+    out : AnalysisOutputs
+    out_root : str or pathlib.Path
+    inputs : dict of str to str
+        Input file -> SHA-256, recorded in ``outputs.json``.
+    fingerprint : str
+        Recorded in ``outputs.json``.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Files written, sorted.
+    """
+    target = Path(out_root) / out.spec.name
+    rel: list[str] = []
+    with _files.output_dir(target) as tmp:
+        tmp = Path(tmp)
+        (tmp / "tables").mkdir()
+        (tmp / "figures").mkdir()
+        for t in out.tables:
+            for ext in TABLE_FORMATS:
+                data = RENDERERS[ext](t)
+                path = tmp / "tables" / f"{t.key}.{ext}"
+                path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+                rel.append(f"tables/{t.key}.{ext}")
+        for f in out.figures:
+            for ext in FIGURE_FORMATS:
+                (tmp / "figures" / f"{f.key}.{ext}").write_bytes(f.files[ext])
+                rel.append(f"figures/{f.key}.{ext}")
+        cat = _catalogue(out, inputs, fingerprint)
+        (tmp / OUTPUTS_FILE).write_text(dumps(cat), encoding="utf-8")
+        rel.append(OUTPUTS_FILE)
+    return sorted(target / r for r in rel)
+
+
+def run_spec(spec_path: str | Path, out_root: str | Path = "reports") -> list[Path]:
+    """Run one analysis spec and write its tables, figures and ``outputs.json``.
+
+    Parameters
+    ----------
+    spec_path : str or pathlib.Path
+        The spec (TOML).
+    out_root : str or pathlib.Path, default "reports"
+        Outputs go to ``out_root/<analysis.name>/``, replacing it as a whole.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, sorted.
+
+    Raises
+    ------
+    SpecError, DataError, ValidationError, ModelError
+        From the spec, the trial folder or the model; nothing is written then.
+    """
+    spec = load_spec(spec_path)
+    inputs = _inputs(spec)
+    trial, table = _load_trial_and_derive(spec)
+    out = analyse(spec, trial, table)
+    return write_outputs(out, out_root, inputs, _fingerprint(spec, inputs))
+
+
+def _up_to_date(spec: Spec, out_root: Path) -> bool:
+    path = out_root / spec.name / OUTPUTS_FILE
+    try:
+        recorded = json.loads(path.read_text(encoding="utf-8")).get("fingerprint")
+    except (OSError, ValueError):
+        return False
+    return recorded == _fingerprint(spec, _inputs(spec))
+
+
+def build_report(analyses_dir: str | Path = "analyses",
+                 out_root: str | Path = "reports") -> list[Path]:
+    """Run every spec in ``analyses_dir`` (when stale) and assemble the appendix.
+
+    Parameters
+    ----------
+    analyses_dir : str or pathlib.Path, default "analyses"
+        Folder of ``*.toml`` specs; each spec's ``analysis.name`` must equal its
+        file stem and numbers must be unique.
+    out_root : str or pathlib.Path, default "reports"
+
+    Returns
+    -------
+    list of pathlib.Path
+        The appendix files (``index.html``, ``appendix.docx``, ``manifest.json``).
+
+    Raises
+    ------
+    SpecError
+        No specs, a name not matching its file, or a duplicated number.
+    """
+    from ldn_stats.report.appendix import write_appendix
+
+    analyses_dir, out_root = Path(analyses_dir), Path(out_root)
+    paths = sorted(analyses_dir.glob("*.toml"))
+    if not paths:
+        raise SpecError(f"no analysis specs (*.toml) found in {analyses_dir}")
+    specs = [load_spec(p) for p in paths]
+    seen: dict[int, str] = {}
+    for p, s in zip(paths, specs, strict=True):
+        if s.name != p.stem:
+            raise SpecError(f"{s.source}: analysis.name: expected the file stem {p.stem!r}, "
+                            f"found {s.name!r}")
+        if s.number in seen:
+            raise SpecError(f"{s.source}: analysis.number: {s.number} is also used by "
+                            f"{seen[s.number]}")
+        seen[s.number] = s.source
+    for p, s in zip(paths, specs, strict=True):
+        if not _up_to_date(s, out_root):
+            run_spec(p, out_root)
+    specs = sorted(specs, key=lambda s: s.number)
+    return write_appendix(specs, analyses_dir, out_root)

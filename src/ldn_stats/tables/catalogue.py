@@ -1,0 +1,307 @@
+"""The report's tables: numeric summaries and model results in, :class:`Table` out.
+
+Each builder takes numbers (from :mod:`ldn_stats.tables.summaries` or an
+:class:`~ldn_stats.report.fit.AnalysisResult`) and formats them with
+:mod:`ldn_stats.tables.format`; footnotes name the population, the model and
+the degrees-of-freedom method.
+
+Examples
+--------
+>>> import pandas as pd
+>>> ls = pd.DataFrame({"visit": ["Week 12"] * 2, "group": ["PBO", "LDN"],
+...     "estimate": [-0.9, -1.3], "std_error": [0.2, 0.2], "df": [96.0, 96.0],
+...     "conf_low": [-1.3, -1.7], "conf_high": [-0.5, -0.9]})
+>>> di = pd.DataFrame({"visit": ["Week 12"], "contrast": ["LDN - PBO"], "estimate": [-0.34],
+...     "std_error": [0.31], "df": [96.0], "statistic": [-1.1], "p_value": [0.27],
+...     "conf_low": [-0.95], "conf_high": [0.27]})
+>>> t = lsmeans_table(ls, di, number="1.3", footnotes=("Population: ITT.",))
+>>> t.display.iloc[0].tolist()
+['Week 12', '-0.90 (0.20)', '-1.30 (0.20)', 'LDN - PBO', '-0.34', '(-0.95, 0.27)', '0.270']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from ldn_stats.tables.format import (
+    format_ci,
+    format_mean_sd,
+    format_n_pct,
+    format_number,
+    format_p,
+)
+from ldn_stats.tables.table import Table
+
+__all__ = [
+    "adverse_event_table",
+    "baseline_table",
+    "crossover_effects_table",
+    "disposition_table",
+    "lsmeans_table",
+    "model_table",
+    "responder_table",
+]
+
+_VAR_LABEL = {"AGE": "Age (years)", "SEX": "Sex", "SITEID": "Site", "N": "Subjects"}
+
+
+def baseline_table(summary: pd.DataFrame, *, number: str, baseline_label: str,
+                   footnotes: Sequence[str] = (), decimals: int = 1) -> Table:
+    """Baseline characteristics by arm (columns) and in total.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        From :func:`~ldn_stats.tables.summaries.baseline_summary`.
+    number : str
+        Table number.
+    baseline_label : str
+        Row label of the baseline pain variable.
+    footnotes : sequence of str
+    decimals : int, default 1
+
+    Returns
+    -------
+    Table
+        Rows: N; age and baseline mean (SD) and median (min, max); sex and site n (%).
+    """
+    groups = list(dict.fromkeys(summary["group"]))
+    val = summary.set_index(["variable", "level", "statistic", "group"])["value"]
+    rows: list[list[str]] = []
+    rows.append(["Subjects, N", *[format_number(val[("N", "", "n", g)], 0) for g in groups]])
+    for var in [v for v in dict.fromkeys(summary["variable"]) if v not in ("N", "SEX", "SITEID")]:
+        label = _VAR_LABEL.get(var, baseline_label)
+        rows.append([f"{label}, mean (SD)", *[
+            format_mean_sd(val[(var, "", "mean", g)], val[(var, "", "sd", g)], decimals)
+            for g in groups]])
+        rows.append([f"{label}, median (min, max)", *[
+            f"{format_number(val[(var, '', 'median', g)], decimals)} "
+            f"({format_number(val[(var, '', 'min', g)], decimals)}, "
+            f"{format_number(val[(var, '', 'max', g)], decimals)})" for g in groups]])
+    for var in ("SEX", "SITEID"):
+        levels = summary.loc[summary["variable"] == var, "level"].drop_duplicates()
+        for lev in levels:
+            n_tot = {g: val[("N", "", "n", g)] for g in groups}
+            rows.append([f"{_VAR_LABEL[var]} {lev}, n (%)", *[
+                format_n_pct(val[(var, lev, "n", g)], n_tot[g]) for g in groups]])
+    display = pd.DataFrame(rows, columns=["Characteristic", *groups])
+    return Table(number, "baseline", "Baseline characteristics by arm", summary,
+                 display, tuple(footnotes))
+
+
+def disposition_table(summary: pd.DataFrame, *, number: str,
+                      footnotes: Sequence[str] = ()) -> Table:
+    """Subject disposition by arm: randomized, completed, discontinued by reason.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        From :func:`~ldn_stats.tables.summaries.disposition_summary`.
+    number : str
+    footnotes : sequence of str
+
+    Returns
+    -------
+    Table
+    """
+    groups = list(dict.fromkeys(summary["group"]))
+    rand = summary[summary["category"] == "Randomized"].set_index("group")["n"]
+    rows = []
+    for (cat, reason), g in summary.groupby(["category", "reason"], sort=False):
+        label = f"  {reason}" if reason else cat
+        gi = g.set_index("group")["n"]
+        cells = [format_number(gi[grp], 0) if cat == "Randomized"
+                 else format_n_pct(gi[grp], rand[grp]) for grp in groups]
+        rows.append([label, *cells])
+    display = pd.DataFrame(rows, columns=["Disposition", *groups])
+    notes = (*footnotes, "Percentages are of randomized subjects.")
+    return Table(number, "disposition", "Subject disposition", summary, display, notes)
+
+
+def lsmeans_table(lsmeans: pd.DataFrame, differences: pd.DataFrame, *, number: str,
+                  footnotes: Sequence[str] = (), decimals: int = 2,
+                  title: str = "LS-means by arm and visit, and differences between arms",
+                  key: str = "lsmeans") -> Table:
+    """LS-mean (SE) per arm by visit, with each difference, its 95% CI and p-value.
+
+    Parameters
+    ----------
+    lsmeans : pandas.DataFrame
+        ``visit, group, estimate, std_error`` ...
+    differences : pandas.DataFrame
+        ``visit, contrast, estimate, p_value, conf_low, conf_high`` ...
+    number : str
+    footnotes : sequence of str
+    decimals : int, default 2
+    title, key : str
+
+    Returns
+    -------
+    Table
+        ``numeric`` stacks LS-means (``term = "lsmean"``) and differences
+        (``term = "difference"``) with the full inference columns.
+    """
+    groups = list(dict.fromkeys(lsmeans["group"]))
+    visits = list(dict.fromkeys(lsmeans["visit"]))
+    rows = []
+    for v in visits:
+        lv = lsmeans[lsmeans["visit"] == v].set_index("group")
+        cells = [format_mean_sd(lv.loc[g, "estimate"], lv.loc[g, "std_error"], decimals)
+                 if g in lv.index else "" for g in groups]
+        dv = differences[differences["visit"] == v]
+        if len(dv) == 0:
+            rows.append([v, *cells, "", "", "", ""])
+        for _, d in dv.iterrows():
+            rows.append([v, *cells, d["contrast"], format_number(d["estimate"], decimals),
+                         format_ci(d["conf_low"], d["conf_high"], decimals),
+                         format_p(d["p_value"])])
+    display = pd.DataFrame(rows, columns=["Visit", *[f"{g} LS-mean (SE)" for g in groups],
+                                          "Contrast", "Difference", "95% CI", "p-value"])
+    numeric = pd.concat([lsmeans.assign(term="lsmean").rename(columns={"group": "label"}),
+                         differences.assign(term="difference")
+                         .rename(columns={"contrast": "label"})], ignore_index=True)
+    cols = ["term", "visit", "label"] + [c for c in numeric.columns
+                                         if c not in ("term", "visit", "label")]
+    if all(v == "" for v in visits):
+        display = display.drop(columns="Visit")
+    return Table(number, key, title, numeric[cols], display, tuple(footnotes))
+
+
+def crossover_effects_table(differences: pd.DataFrame, extra: dict[str, pd.DataFrame], *,
+                            number: str, footnotes: Sequence[str] = (),
+                            decimals: int = 2) -> Table:
+    """Crossover treatment effects, period effects and the carryover test.
+
+    Parameters
+    ----------
+    differences : pandas.DataFrame
+        Treatment contrasts with the inference columns.
+    extra : dict of str to pandas.DataFrame
+        ``period_effects`` and ``carryover`` (either may be empty or absent).
+    number : str
+    footnotes : sequence of str
+    decimals : int, default 2
+
+    Returns
+    -------
+    Table
+    """
+    parts = [differences.assign(effect="Treatment")]
+    for key, label in (("period_effects", "Period"), ("carryover", "Carryover (sequence)")):
+        frame = extra.get(key)
+        if frame is not None and len(frame):
+            parts.append(frame.assign(effect=label))
+    numeric = pd.concat(parts, ignore_index=True)
+    numeric = numeric[["effect", "contrast", *[c for c in numeric.columns
+                                               if c not in ("effect", "contrast", "visit")]]]
+    rows = [[r["effect"], r["contrast"], format_number(r.get("estimate"), decimals),
+             format_number(r.get("std_error"), decimals), format_number(r.get("df"), 1),
+             format_ci(r.get("conf_low"), r.get("conf_high"), decimals),
+             format_p(r.get("p_value"))] for _, r in numeric.iterrows()]
+    display = pd.DataFrame(rows, columns=["Effect", "Contrast", "Estimate", "SE", "df",
+                                          "95% CI", "p-value"])
+    notes = (*footnotes, "The carryover test is reported for information; it is not used to "
+             "choose the analysis.")
+    return Table(number, "crossover_effects", "Crossover treatment, period and carryover effects",
+                 numeric, display, notes)
+
+
+def responder_table(summary: pd.DataFrame, *, number: str, reference: str,
+                    footnotes: Sequence[str] = ()) -> Table:
+    """Responder rates by arm with the risk difference, its 95% CI and the NNT.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        From :func:`~ldn_stats.tables.summaries.responder_summary`.
+    number : str
+    reference : str
+    footnotes : sequence of str
+
+    Returns
+    -------
+    Table
+    """
+    labels = {"CRIT1FL": ">= 30% reduction", "CRIT2FL": ">= 50% reduction"}
+    rows = []
+    for _, r in summary.iterrows():
+        arm = r["contrast"].split(" - ")[0]
+        if pd.notna(r["nnt_low"]):
+            nnt = f"{format_number(r['nnt'], 1)} ({format_number(r['nnt_low'], 1)}, " \
+                  f"{format_number(r['nnt_high'], 1)})"
+        else:
+            nnt = f"{format_number(r['nnt'], 1)} (CI includes no effect)"
+        rows.append([labels.get(r["criterion"], r["criterion"]),
+                     f"{arm}: {format_n_pct(r['n_resp'], r['n'])}",
+                     f"{reference}: {format_n_pct(r['n_resp_ref'], r['n_ref'])}",
+                     format_number(100 * r["estimate"], 1),
+                     format_ci(100 * r["conf_low"], 100 * r["conf_high"], 1), nnt])
+    display = pd.DataFrame(rows, columns=["Responder", "Treatment n (%)", "Reference n (%)",
+                                          "Difference (%)", "95% CI (%)", "NNT (95% CI)"])
+    notes = (*footnotes,
+             "Risk difference with the Newcombe hybrid score interval (method 10).",
+             "NNT = 1 / risk difference; its interval is shown only when the risk-difference "
+             "interval excludes 0.")
+    return Table(number, "responders", "Responders at >= 30% and >= 50% pain reduction",
+                 summary, display, notes)
+
+
+def adverse_event_table(summary: pd.DataFrame, *, number: str,
+                        footnotes: Sequence[str] = ()) -> Table:
+    """Subjects with adverse events by arm, n (%), any event first.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        From :func:`~ldn_stats.tables.summaries.adverse_event_summary`.
+    number : str
+    footnotes : sequence of str
+
+    Returns
+    -------
+    Table
+    """
+    groups = list(dict.fromkeys(summary["group"]))
+    denom = summary.drop_duplicates("group").set_index("group")["N"]
+    rows = []
+    for term, g in summary.groupby("term", sort=False):
+        gi = g.set_index("group")
+        rows.append([term, *[format_n_pct(gi.loc[a, "n"], gi.loc[a, "N"]) for a in groups]])
+    display = pd.DataFrame(rows, columns=["Adverse event", *[
+        f"{a} (N={format_number(denom[a], 0)})" for a in groups]])
+    notes = (*footnotes, "Subjects are counted once per term.")
+    return Table(number, "adverse_events", "Adverse events by arm", summary, display, notes)
+
+
+def model_table(details: Sequence[tuple[str, object]], *, number: str,
+                footnotes: Sequence[str] = ()) -> Table:
+    """Model details: specification, estimation, df method, convergence, covariance.
+
+    Parameters
+    ----------
+    details : sequence of (str, object)
+        Item and value; non-integer numbers are shown with 4 decimals, integers
+        as integers, text as is.
+    number : str
+    footnotes : sequence of str
+
+    Returns
+    -------
+    Table
+    """
+    def fmt(v: object) -> str:
+        if isinstance(v, bool):
+            return "yes" if v else "no"
+        if isinstance(v, int):
+            return str(v)
+        if isinstance(v, float):
+            return format_number(v, 0) if v.is_integer() else format_number(v, 4)
+        return str(v)
+
+    numeric = pd.DataFrame({"item": [d[0] for d in details],
+                            "value": [d[1] for d in details]})
+    display = pd.DataFrame({"Item": [d[0] for d in details],
+                            "Value": [fmt(d[1]) for d in details]})
+    return Table(number, "model", "Model details", numeric, display, tuple(footnotes))
