@@ -19,19 +19,17 @@ Examples
 
 from __future__ import annotations
 
-from ldn_stats.simulate.design import (
+from ldn_stats.simulate.components import (
     NRS,
     VAS,
     AdverseEvent,
-    CrossoverDesign,
     Dropout,
-    ParallelDesign,
     PlaceboResponse,
     Population,
     Scale,
     Treatment,
-    TrialDesign,
 )
+from ldn_stats.simulate.design import CrossoverDesign, ParallelDesign, TrialDesign
 from ldn_stats.simulate.presets import PRESETS
 from ldn_stats.simulate.simulator import resolve_design, simulate_trial
 

@@ -11,7 +11,7 @@ was none), 0-3 days after its onset; the stopping event is at least MODERATE.
 Examples
 --------
 >>> import numpy as np
->>> from ldn_stats.simulate.design import AdverseEvent, ParallelDesign, Treatment
+>>> from ldn_stats.simulate import AdverseEvent, ParallelDesign, Treatment
 >>> from ldn_stats.simulate.schedule import group_schedules
 >>> d = ParallelDesign(arms=("LDN",), allocation=(400,), weeks=4, treatments=(
 ...     Treatment(code="LDN", adverse_events=(AdverseEvent(decod="HEADACHE", risk=0.25),)),))
@@ -27,7 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ldn_stats.simulate.design import SEVERITIES, AdverseEvent, TrialDesign
+from ldn_stats.simulate.components import SEVERITIES, AdverseEvent
+from ldn_stats.simulate.design import TrialDesign
 from ldn_stats.simulate.schedule import Schedule
 
 __all__ = ["AdverseEventDraw", "draw_adverse_events"]

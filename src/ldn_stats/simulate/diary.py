@@ -20,7 +20,7 @@ Examples
 >>> e = ar1_noise(rng, n=2000, days=50, sd=1.6, phi=0.4)
 >>> round(float(e.std()), 1), round(float(np.corrcoef(e[:, 10], e[:, 11])[0, 1]), 1)
 (1.6, 0.4)
->>> from ldn_stats.simulate.design import NRS
+>>> from ldn_stats.simulate.components import NRS
 >>> record(np.array([-0.7, 3.49, 3.5, 12.0]), NRS).tolist()
 [0.0, 3.0, 4.0, 10.0]
 """
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ldn_stats.simulate.design import Population, Scale
+from ldn_stats.simulate.components import Population, Scale
 
 __all__ = ["ar1_noise", "missed_days", "record", "subject_missed_rates"]
 

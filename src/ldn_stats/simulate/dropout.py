@@ -19,7 +19,7 @@ day ``j`` has diary records up to day ``j - 1``.
 Examples
 --------
 >>> import numpy as np
->>> from ldn_stats.simulate.design import Dropout
+>>> from ldn_stats.simulate.components import Dropout
 >>> latent = np.full((4000, 30), 6.0)
 >>> left = draw_dropout(np.random.default_rng(0), Dropout(rate=0.2), latent, latent,
 ...                     first=2, n_days=np.full(4000, 30), centre=6.0, unit=1.6)
@@ -35,7 +35,7 @@ import warnings
 
 import numpy as np
 
-from ldn_stats.simulate.design import Dropout
+from ldn_stats.simulate.components import Dropout
 
 __all__ = ["DROPOUT_REASON", "draw_dropout"]
 

@@ -74,17 +74,16 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from ldn_stats.simulate.design import (
+from ldn_stats.simulate.components import (
     NRS,
     VAS,
     AdverseEvent,
-    CrossoverDesign,
     Dropout,
-    ParallelDesign,
     PlaceboResponse,
     Population,
     Treatment,
 )
+from ldn_stats.simulate.design import CrossoverDesign, ParallelDesign
 
 __all__ = ["PRESETS"]
 

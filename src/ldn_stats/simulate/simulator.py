@@ -148,7 +148,7 @@ def simulate_trial(preset: str | TrialDesign, seed: int) -> dict[str, pd.DataFra
        day before leaving.
 
     Calibration to published trials is in :mod:`ldn_stats.simulate.presets`
-    and checked by ``tests/simulate/test_calibration.py``.
+    and checked by ``tests/simulate/test_simulate_calibration.py``.
     """
     design = resolve_design(preset)
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
@@ -185,46 +185,67 @@ def simulate_trial(preset: str | TrialDesign, seed: int) -> dict[str, pd.DataFra
     e_post = ar1_noise(rng, n, width - run_in, pop.within_sd, pop.ar1, start=e_run[:, -1])
     noise = np.hstack([e_run, e_post])
     missed = np.hstack([miss_run, missed_days(rng, miss_rate, width - run_in)])
+    stop = ae.stop_day if design.ae_withdrawal == "treatment" else np.full(n, -1)
+    trta, aperiod = _treatment_days(schedules, group_of, width, stop)
     ramp = np.clip((np.arange(width) - run_in + 1) / pr.onset_days, 0.0, 1.0)
     multiplier = 1.0 + placebo[:, None] * ramp[None, :]
-    trta = np.full((n, width), "", dtype=object)
-    aperiod = np.zeros((n, width), dtype=np.int64)
-    for g, name in enumerate(groups):
-        sched = schedules[name]
-        rows = np.flatnonzero(group_of == g)
-        trta[rows, :sched.n_days] = sched.trta
-        aperiod[rows, :sched.n_days] = sched.aperiod
-    treatment_stop = ae.stop_day if design.ae_withdrawal == "treatment" else np.full(n, -1)
-    for i in np.flatnonzero(treatment_stop >= 0):  # last dose on the stop day; diary goes on
-        j = int(treatment_stop[i]) + 1
-        code = trta[i, j - 1]
-        end = j
-        while end < width and trta[i, end] == code:
-            end += 1
-        trta[i, j:end] = ""
-    for trt in design.treatments:
-        curves: dict[int, np.ndarray] = {}
-        for g, name in enumerate(groups):
-            on = schedules[name].trta == trt.code
-            if on.any():
-                curves[g] = effect_level(on, trt.onset_days, trt.offset_days)
-        for i in range(n):
-            g = int(group_of[i])
-            if g not in curves:
-                continue
-            if treatment_stop[i] >= 0:
-                curve = effect_level(trta[i, :n_days[i]] == trt.code, trt.onset_days,
-                                     trt.offset_days)
-            else:
-                curve = curves[g]
-            multiplier[i, :curve.size] += specific[trt.code][i] * curve
+    multiplier += _specific_effects(design, schedules, group_of, trta, n_days, stop, specific)
     latent = level[:, None] * multiplier + noise
     observed = np.where(missed, np.nan, record(latent, scale))
 
     # 6. dropout, and leaving for adverse events
     left = draw_dropout(rng, design.dropout, latent, observed, run_in, n_days,
                         pop.baseline_mean, pop.within_sd)
-    ae_leave = (np.where(ae.stop_day >= 0, ae.stop_day + 1, -1)
+    end, reason = _leaving(design, n_days, left, ae.stop_day)
+    return _tables(design, group_of, groups, age, sex, site, reason, end, observed, trta,
+                   aperiod, ae)
+
+
+def _treatment_days(schedules, group_of, width, stop):
+    """TRTA and APERIOD per subject and day; TRTA emptied after a treatment stop."""
+    n = group_of.size
+    trta = np.full((n, width), "", dtype=object)
+    aperiod = np.zeros((n, width), dtype=np.int64)
+    for g, sched in enumerate(schedules.values()):
+        rows = np.flatnonzero(group_of == g)
+        trta[rows, :sched.n_days] = sched.trta
+        aperiod[rows, :sched.n_days] = sched.aperiod
+    for i in np.flatnonzero(stop >= 0):  # last dose on the stop day; the diary goes on
+        first_off = int(stop[i]) + 1
+        code = trta[i, first_off - 1]
+        end = first_off
+        while end < width and trta[i, end] == code:
+            end += 1
+        trta[i, first_off:end] = ""
+    return trta, aperiod
+
+
+def _specific_effects(design, schedules, group_of, trta, n_days, stop, specific):
+    """Sum over treatments of each subject's specific response times its effect level."""
+    out = np.zeros(trta.shape)
+    for trt in design.treatments:
+        curves: dict[int, np.ndarray] = {}
+        for g, sched in enumerate(schedules.values()):
+            on = sched.trta == trt.code
+            if on.any():
+                curves[g] = effect_level(on, trt.onset_days, trt.offset_days)
+        for i in range(group_of.size):
+            g = int(group_of[i])
+            if g not in curves:
+                continue
+            if stop[i] >= 0:  # this subject's own exposure, cut short
+                curve = effect_level(trta[i, :n_days[i]] == trt.code, trt.onset_days,
+                                     trt.offset_days)
+            else:
+                curve = curves[g]
+            out[i, :curve.size] += specific[trt.code][i] * curve
+    return out
+
+
+def _leaving(design, n_days, left, ae_stop):
+    """End (exclusive day index) of each subject's diary and DCSREAS."""
+    n = n_days.size
+    ae_leave = (np.where(ae_stop >= 0, ae_stop + 1, -1)
                 if design.ae_withdrawal == "study" else np.full(n, -1))
     end = n_days.copy()
     reason = np.full(n, "", dtype=object)
@@ -233,9 +254,7 @@ def simulate_trial(preset: str | TrialDesign, seed: int) -> dict[str, pd.DataFra
             end[i], reason[i] = left[i], DROPOUT_REASON[design.dropout.mechanism]
         elif ae_leave[i] >= 0:
             end[i], reason[i] = ae_leave[i], "ADVERSE EVENT"
-
-    return _tables(design, group_of, groups, age, sex, site, reason, end, observed, trta,
-                   aperiod, ae)
+    return end, reason
 
 
 def _tables(design, group_of, groups, age, sex, site, reason, end, observed, trta, aperiod, ae):
