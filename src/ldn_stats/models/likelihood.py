@@ -332,12 +332,18 @@ class Likelihood:
         st.Pk = out
         return out
 
-    def hessian(self, theta: np.ndarray, st: LikelihoodState | None = None) -> np.ndarray:
-        """Analytic Hessian of the objective with respect to ``theta`` (beta profiled out)."""
+    def hessian(self, theta: np.ndarray, st: LikelihoodState | None = None,
+                kind: str = "observed") -> np.ndarray:
+        """Analytic Hessian of the objective with respect to ``theta`` (beta profiled out).
+
+        ``kind="expected"`` gives the expected information ``1/2 tr(A V_h A V_j)``
+        instead (``A = P`` under REML, ``V^-1`` under ML), as pbkrtest uses.
+        """
         if st is None or st.grad is None:
             st = self.state(theta, order=1)
         if st is None:
             raise ModelError("the covariance matrix is not positive definite at theta")
+        observed = kind == "observed"
         K, p = self.model.n_theta, self.p
         H = np.zeros((K, K))
         Pk = self.p_matrices(st)
@@ -355,20 +361,25 @@ class Likelihood:
                 # tr(left_h B_j) for all h, j: (P, k, k)
                 return left.reshape(n_pat, k, n * n) @ np.swapaxes(Bt, 1, 2)
 
-            local = self.model.d2_inner(st.theta, part["batch"].pattern, G)
-            local -= 0.5 * n_sub[:, None, None] * _tr(B)
+            # -1/2 tr(A V_h A V_j), pattern-local part
+            local = -0.5 * n_sub[:, None, None] * _tr(B)
             if self.reml:
                 local += _tr((Vinv @ part["C"])[:, None] @ B)
-            local += _tr(part["E"][:, None] @ dV)  # tr(V_h V^-1 V_j E) = tr(E V_h B_j)
+            if observed:
+                local += self.model.d2_inner(st.theta, part["batch"].pattern, G)
+                local += _tr(part["E"][:, None] @ dV)  # tr(V_h V^-1 V_j E) = tr(E V_h B_j)
+                A = part["A"]
+                loc_u = A.reshape(n_pat, k, n * n) @ part["Txr"].reshape(n_pat, n * n, p)
+                _scatter(u, part, loc_u)
             _scatter(H, part, local, square=True)
-            A = part["A"]
-            loc_u = A.reshape(n_pat, k, n * n) @ part["Txr"].reshape(n_pat, n * n, p)
-            _scatter(u, part, loc_u)
         phi = st.phi
-        H -= u @ phi @ u.T
+        if observed:
+            H -= u @ phi @ u.T
         if self.reml:
             PP = np.einsum("hab,bc->hac", Pk, phi)
             H -= 0.5 * np.einsum("hab,jba->hj", PP, PP)
+        if not observed:
+            H = -H
         return 0.5 * (H + H.T)
 
     def kenward_roger(self, st: LikelihoodState, W: np.ndarray, linear: bool = False):

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
 
 import numpy as np
 import pandas as pd
@@ -210,7 +209,8 @@ class MMRMResult:
 
         For levels in order ``(a, b)`` the difference is labelled ``"b - a"``
         (``"TRT - PBO"``): one row per pair and ``by`` level, with a
-        ``contrast`` column, the ``by`` columns and the usual statistics.
+        ``contrast`` column, the ``by`` columns and the usual statistics. Pairs come
+        in emmeans ``revpairwise`` order (by ``b``, then ``a``).
 
         Examples
         --------
@@ -236,7 +236,8 @@ class MMRMResult:
             sel = np.flatnonzero(keys.to_numpy() == key)
             lev = grid[specs].astype(str).to_numpy()[sel]
             where = {lv: sel[i] for i, lv in enumerate(lev)}
-            for a, b in combinations(levels, 2):
+            # emmeans revpairwise order: b - a for each b, a before b
+            for a, b in ((levels[i], levels[j]) for j in range(len(levels)) for i in range(j)):
                 rows.append(L[where[b]] - L[where[a]])
                 labels.append(f"{b} - {a}")
                 by_vals.append(grid.iloc[sel[0]][list(by_t)] if by_t else None)
@@ -534,15 +535,17 @@ def mmrm(
                            polish=optimizer == "strict")
     st = lik.state(theta, order=1)
     H = opt.hessian if model.n_re == 0 and opt.hessian is not None else lik.hessian(theta, st)
-    try:
-        W = np.linalg.inv(H)
-    except np.linalg.LinAlgError:
-        W = np.linalg.pinv(H)
+    W = _inverse(H)
+    W_kr = W
+    if model.n_re and df_method in ("kenward-roger", "kenward-roger-linear"):
+        # pbkrtest (lmerTest's Kenward-Roger) uses the expected information
+        W_kr = _inverse(lik.hessian(theta, st, kind="expected"))
     phi = st.phi
     Pk = lik.p_matrices(st)
     vc = phi
     if df_method in ("kenward-roger", "kenward-roger-linear"):
-        vc, Pk = lik.kenward_roger(st, W, linear=df_method.endswith("linear"))
+        vc, Pk = lik.kenward_roger(st, W_kr, linear=df_method.endswith("linear"))
+        W = W_kr
     if vcov == "empirical":
         vc = phi @ lik.empirical_meat(st) @ phi
     n_sub = lik.n_subjects
@@ -627,6 +630,13 @@ def _degenerate(model: MarginalCovariance, theta: np.ndarray) -> str | None:
         if tau <= 1e-8 * total:
             return f"variance of random effect {name} is at zero (boundary)"
     return None
+
+
+def _inverse(H: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.inv(H)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(H)
 
 
 def _between_within(spec: DesignSpec, X, lik: Likelihood, subject) -> np.ndarray:
