@@ -8,9 +8,10 @@
 # Models (lme4::lmer, REML):
 #   AVAL ~ TRTSEQP + APERIOD + TRTA + (1 | USUBJID)                 periods as factors
 #   + CARRY (first-order carryover, reference treatment and period 1 coded as none)
-#   diary: AVAL ~ TRTSEQP + APERIOD + TRTA + PDAY + (1 | USUBJID) + (1 | USUBJID:APERIOD)
+#   diary: AVAL ~ TRTSEQP + APERIOD + TRTA + APERDY + (1 | USUBJID) + (1 | USUBJID:APERIOD)
 # Inference: lmerTest (Satterthwaite), pbkrtest via emmeans and lmerTest (Kenward-Roger),
-# emmeans LS-means and "revpairwise" differences (labelled "b - a" for levels (a, b)).
+# emmeans LS-means and "revpairwise" differences (labelled "b - a" for levels (a, b)),
+# unadjusted (adjust = "none").
 suppressPackageStartupMessages({
   library(jsonlite)
   library(lme4)
@@ -60,7 +61,7 @@ coef_table <- function(m) {
 emm_tables <- function(m, mode) {
   e <- emmeans(m, "TRTA", lmer.df = mode)
   ls <- summary(e, infer = c(TRUE, TRUE))
-  cs <- summary(contrast(e, "revpairwise"), infer = c(TRUE, TRUE))
+  cs <- summary(contrast(e, "revpairwise", adjust = "none"), infer = c(TRUE, TRUE))
   list(lsmeans = tab(ls), contrasts = tab(cs))
 }
 
@@ -161,7 +162,7 @@ out$abb_baa_carry <- fit_all(ab, carry_formula)
 
 # ---- daily diary ------------------------------------------------------------------------
 dd <- read_xo("diary.csv", c("LDN", "PBO"))
-out$diary <- fit_all(dd, AVAL ~ TRTSEQP + APERIOD + TRTA + PDAY + (1 | USUBJID) +
+out$diary <- fit_all(dd, AVAL ~ TRTSEQP + APERIOD + TRTA + APERDY + (1 | USUBJID) +
                        (1 | USUBJID:APERIOD))
 pm <- aggregate(AVAL ~ USUBJID + TRTSEQP + APERIOD + TRTA, data = dd, FUN = mean)
 out$diary_period_means <- fit_all(pm, base_formula)

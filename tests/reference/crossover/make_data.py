@@ -102,7 +102,7 @@ def main() -> None:
                     y = (6.0 + u + v + 0.3 * (p - 1) + (-0.9 if trt == "LDN" else 0.0)
                          - 0.03 * day + rng.normal(0.0, 1.0))
                     rows.append({"USUBJID": f"D{k:03d}", "TRTSEQP": "-".join(seq),
-                                 "APERIOD": p, "TRTA": trt, "PDAY": day, "AVAL": y})
+                                 "APERIOD": p, "TRTA": trt, "APERDY": day, "AVAL": y})
     _write(pd.DataFrame(rows), "diary.csv")
 
 
