@@ -108,9 +108,9 @@ def _cases():
               {**SAS_FULL_LEVELS, "AVISIT": VISITS}, weights="WEIGHT"),
         _case("sas_sp_gau_kr.txt", "FEV1 ~ ARMCD + sp_gau(VISITN, VISITN2 | USUBJID)", "sp_gau",
               {"ARMCD": ["PBO", "TRT"]}, df="kenward-roger",
-              known="SAS DDFM=KR SE for sp_gau: ours 0.648698 vs 0.6503 (finding in "
-                    "/tmp/parity_findings.md, 2026-11-24): the KR second-order term depends "
-                    "on the covariance parametrisation"),
+              known="reported to the engine (parity findings, 2026-11-24): SAS DDFM=KR SE "
+                    "for sp_gau is 0.6503, ours 0.648698; the KR second-order term depends "
+                    "on the covariance parametrisation (SAS: variance and range)"),
         # the listing's second run: DDFM=KR with the first-order (Prasad-Rao-Jeske-
         # Kackar-Harville) covariance, i.e. without second derivatives of the covariance
         _case("sas_sp_gau_kr.txt", "FEV1 ~ ARMCD + sp_gau(VISITN, VISITN2 | USUBJID)", "sp_gau",

@@ -145,8 +145,8 @@ class DesignSpec:
     columns: tuple[str, ...]
     column_terms: tuple[int, ...]
     dropped: tuple[str, ...]
+    # the encoding of every column before aliased ones were dropped, and which are kept
     _parts: tuple[tuple[_Part, ...], ...] = field(repr=False, default=())
-    _all_columns: tuple[str, ...] = field(repr=False, default=())
     _keep: tuple[int, ...] = field(repr=False, default=())
 
     # ----------------------------------------------------------------- encoding
@@ -387,7 +387,7 @@ class DesignSpec:
         fixed = self._fixed_factors()
         out: dict[str, np.ndarray] = {}
         keep = list(self._keep)
-        for t_index, term in enumerate(self.formula.terms):
+        for term in self.formula.terms:
             f_t = tuple(v for v in term if v in self.factors)
             n_t = frozenset(v for v in term if v not in self.factors)
             cells = list(product(*(range(len(self.factors[f])) for f in reversed(f_t))))
@@ -416,7 +416,6 @@ class DesignSpec:
                 C = np.kron(C, D)
             L = (C @ M)[:, keep]
             out[":".join(term)] = _independent_rows(L)
-            del t_index
         return out
 
 
@@ -607,7 +606,6 @@ def build_design(
         column_terms=tuple(terms),
         dropped=(),
         _parts=tuple(parts),
-        _all_columns=tuple(names),
         _keep=tuple(range(len(names))),
     )
     X_full = spec.matrix(data.loc[mask])
@@ -623,7 +621,6 @@ def build_design(
         column_terms=tuple(terms[j] for j in keep),
         dropped=tuple(names[j] for j in drop),
         _parts=tuple(parts),
-        _all_columns=tuple(names),
         _keep=keep,
     )
     if not keep:
