@@ -109,3 +109,14 @@ def test_bad_weights_are_an_error():
     X, y, subject, pos, _arm, w = _data()
     with pytest.raises(ModelError, match="strictly positive"):
         Likelihood(X, y, subject, MarginalCovariance(None), pos=pos, weights=-w)
+
+
+@pytest.mark.parametrize("name", ["ar1", "us"])
+def test_random_intercept_plus_r_side_derivatives(name):
+    # SAS RANDOM + REPEATED: V_i = tau J + Sigma (derivatives mix both parts)
+    X, y, subject, pos, _arm, _w = _data()
+    model = MarginalCovariance(get_structure(name), times=("V1", "V2", "V3"), n_re=1,
+                               re_names=("ID",))
+    lik = Likelihood(X, y, subject, model, pos=pos, clusters=subject)
+    th = np.concatenate([_theta(lik)[:-1], [0.8]])
+    _check(lik, th)

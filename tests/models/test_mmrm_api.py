@@ -153,3 +153,26 @@ def test_empirical_vcov_differs_from_model_based(fit, fev):
     assert emp.vcov_method == "empirical"
     np.testing.assert_allclose(emp.coef["estimate"], fit.coef["estimate"], rtol=1e-12)
     assert not np.allclose(emp.coef["std_error"], fit.coef["std_error"], rtol=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("df_method", "kr_par", "se", "df", "f_value"),
+    [
+        # listing 1: DDFM=KR (second-derivative terms in SAS's range/variance parameters)
+        ("kenward-roger", "sas", [0.6503, 0.9016], [244, 250], 22.02),
+        # listing 2: DDFM=KR(FIRSTORDER), "Prasad-Rao-Jeske-Kackar-Harville" SEs
+        ("kenward-roger-linear", "mmrm", [0.6512, 0.9028], [244, 250], 21.96),
+    ],
+)
+def test_sas_spatial_gaussian_kenward_roger(fev, df_method, kr_par, se, df, f_value):
+    # witness: sas_sp_gau_kr.txt (REPEATED / TYPE=SP(GAU)(VISITN VISITN2), ARMCD ref TRT);
+    # tolerance: SAS's printed precision (4 decimals; df to the integer); F within 0.01
+    # (SAS prints 2 decimals; its own stopping point moves the third)
+    data = fev.assign(ARMCD=pd.Categorical(fev["ARMCD"].astype(str), ["TRT", "PBO"]))
+    fit = mmrm("FEV1 ~ ARMCD + sp_gau(VISITN, VISITN2 | USUBJID)", data,
+               df_method=df_method, kr_parametrization=kr_par)
+    assert fit.coef["estimate"].round(4).tolist() == [44.4161, -4.2312]
+    assert fit.coef["std_error"].round(4).tolist() == se
+    assert fit.coef["df"].round(0).tolist() == df
+    assert fit.anova().loc["ARMCD", "statistic"] == pytest.approx(f_value, abs=0.01)
+    assert round(-2 * fit.loglik, 1) == 3868.2

@@ -28,6 +28,7 @@ import pandas as pd
 import scipy.stats
 
 from ldn_stats.errors import ModelError, SingularDesignError
+from ldn_stats.models._sas_kr import sas_jacobian
 from ldn_stats.models.covariance import MarginalCovariance, get_structure
 from ldn_stats.models.design import DesignSpec, build_design
 from ldn_stats.models.df import DF_METHODS, Inference, f_test, t_tests
@@ -407,6 +408,7 @@ def mmrm(
     conf_level: float = 0.95,
     accept_nonconvergence: bool = False,
     optimizer: str = "mmrm",
+    kr_parametrization: str = "mmrm",
 ) -> MMRMResult:
     """Fit a mixed model for repeated measures (R mmrm / SAS PROC MIXED REPEATED).
 
@@ -445,6 +447,11 @@ def mmrm(
         ``"strict"``: the same, then refined by Newton steps to a gradient of about
         1e-10, so that fits are invariant to the scale of the outcome to many more
         digits (they then differ from R mmrm by R's own stopping error, ~1e-5).
+    kr_parametrization : str
+        Parametrization of the covariance in which ``kenward-roger`` takes its
+        second-derivative terms: ``"mmrm"`` (default, R mmrm's ``theta``) or
+        ``"sas"`` (SAS PROC MIXED's natural parameters: variances, correlations,
+        spatial range; linear for UN, CS and TOEP), which reproduces ``DDFM=KR``.
 
     Returns
     -------
@@ -493,6 +500,9 @@ def mmrm(
         vcov = "empirical" if df_method == "residual" else "asymptotic"
     if vcov not in _VCOV:
         raise ModelError(f"vcov must be one of {', '.join(_VCOV)}, got {vcov!r}")
+    if kr_parametrization not in ("mmrm", "sas"):
+        raise ModelError(
+            f"kr_parametrization must be 'mmrm' or 'sas', got {kr_parametrization!r}")
     if optimizer not in ("mmrm", "strict"):
         raise ModelError(f"optimizer must be 'mmrm' or 'strict', got {optimizer!r}")
     if not 0.0 < conf_level < 1.0:
@@ -544,7 +554,11 @@ def mmrm(
     Pk = lik.p_matrices(st)
     vc = phi
     if df_method in ("kenward-roger", "kenward-roger-linear"):
-        vc, Pk = lik.kenward_roger(st, W_kr, linear=df_method.endswith("linear"))
+        linear = df_method.endswith("linear")
+        if kr_parametrization == "sas" and not linear:
+            vc, Pk, W_kr = _sas_kenward_roger(lik, model, st, H)
+        else:
+            vc, Pk = lik.kenward_roger(st, W_kr, linear=linear)
         W = W_kr
     if vcov == "empirical":
         vc = phi @ lik.empirical_meat(st) @ phi
@@ -630,6 +644,22 @@ def _degenerate(model: MarginalCovariance, theta: np.ndarray) -> str | None:
         if tau <= 1e-8 * total:
             return f"variance of random effect {name} is at zero (boundary)"
     return None
+
+
+def _sas_kenward_roger(lik: Likelihood, model: MarginalCovariance, st, H: np.ndarray):
+    """Kenward-Roger with second derivatives in SAS's parametrization (see ``_sas_kr``)."""
+    name = model.structure.name if model.structure is not None else None
+    if name in (None, "us", "cs", "toep"):  # linear in SAS: no second-derivative term
+        vc, Pk = lik.kenward_roger(st, _inverse(H), linear=True)
+        return vc, Pk, _inverse(H)
+    J, S = sas_jacobian(model, st.theta)
+    H_eta = J.T @ H @ J + np.einsum("h,hab->ab", st.grad, S)
+    W_eta = _inverse(H_eta)
+    W_tilde = J @ W_eta @ J.T
+    vc, Pk = lik.kenward_roger(st, W_tilde, linear=False)
+    c = np.einsum("ab,hab->h", W_eta, S)
+    vc = vc - 0.5 * st.phi @ np.einsum("h,hab->ab", c, Pk) @ st.phi
+    return 0.5 * (vc + vc.T), Pk, W_tilde
 
 
 def _inverse(H: np.ndarray) -> np.ndarray:
