@@ -156,3 +156,14 @@ def _assign(cols: list[_Col], start: int, end: int) -> _Col:
         return best
     centre = (start + end) / 2
     return min(cols, key=lambda c: abs((c.start + c.end) / 2 - centre))
+
+
+def rtf_rows(path: str | Path) -> list[list[str]]:
+    """Table rows of a SAS ODS RTF listing: each ``{text\\cell}`` of a row, in order."""
+    text = Path(path).read_text(encoding="latin-1")
+    rows = []
+    for chunk in text.split("{\\row}"):
+        cells = [c.strip() for c in re.findall(r"\{([^{}]*?)\\cell\}", chunk)]
+        if cells:
+            rows.append(cells)
+    return rows

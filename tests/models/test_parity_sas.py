@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from _reference_data import SAS_DIR, fev_data
-from _sas_listing import Listing, half_unit, to_float
+from _sas_listing import Listing, half_unit, rtf_rows, to_float
 
 from ldn_stats.errors import ConvergenceError
 from ldn_stats.models.formula import parse_formula
@@ -453,6 +453,42 @@ def test_nonconvergence_raises(file, reml):
     data = _data(SAS_FULL_LEVELS, FULL).iloc[:50]
     with pytest.raises(ConvergenceError):
         mmrm(f"{FULL} + us(AVISIT | USUBJID)", data, reml=reml)
+
+
+@pytest.mark.parametrize("method", ["reml", "ml"])
+def test_toeplitz_rtf_listing(method):
+    """sas_toep_{reml,ml}.rtf (ODS RTF): TYPE=TOEP, intercept only, AVISIT VIS1..VIS4."""
+    rows = rtf_rows(SAS_DIR / f"sas_toep_{method}.rtf")
+    first = {r[0]: r[1:] for r in reversed(rows)}  # first occurrence of each row label
+    assert first["Covariance Structure"] == ["Toeplitz"]
+    assert first["Estimation Method"] == [method.upper()]
+    assert first["Degrees of Freedom Method"] == ["Satterthwaite"]
+    assert first["AVISIT"] == ["4", "VIS1 VIS2 VIS3 VIS4"]
+    fit = mmrm("FEV1 ~ 1 + toep(AVISIT | USUBJID)", fev_data(), reml=method == "reml")
+    # SAS TOEP: Residual = lag-0 variance, TOEP(k) = covariance at lag k - 1
+    printed = {"Residual": first["Residual"][1], **{f"TOEP({k})": first[f"TOEP({k})"][1]
+                                                     for k in (2, 3, 4)}}
+
+    def sigma(p):
+        band = [p["Residual"], p["TOEP(2)"], p["TOEP(3)"], p["TOEP(4)"]]
+        lag = np.abs(np.subtract.outer(np.arange(4), np.arange(4)))
+        return np.array(band)[lag]
+
+    values = {k: float(v) for k, v in printed.items()}
+    expected = sigma(values)
+    bound = sum(np.abs(sigma({**values, k: values[k] + half_unit(v)}) - expected)
+                for k, v in printed.items()) + SAS_REL * np.abs(expected).max()
+    ours = pd.DataFrame(fit.covariance).loc[VISITS, VISITS].to_numpy(dtype=float)
+    assert np.all(np.abs(ours - expected) <= bound), (ours, expected)
+    key = "-2 Res Log Likelihood" if method == "reml" else "-2 Log Likelihood"
+    _near(-2.0 * fit.loglik, first[key][0], key)
+    est, se, df, t, p = first["Intercept"]
+    ours = fit.coef.loc["(Intercept)"]
+    _near(ours["estimate"], est, "intercept", se)
+    _near(ours["std_error"], se, "intercept SE")
+    _near(ours["df"], df, "intercept df")
+    _near(ours["statistic"], t, "intercept t", "1")
+    _near(ours["p_value"], p, "intercept p")
 
 
 def test_half_unit_rule():
