@@ -234,7 +234,8 @@ def _variance_components(fit: MMRMResult, subject: str) -> tuple[pd.DataFrame | 
 
 def _extended_carryover(formula: str, d: pd.DataFrame, df_method: str) -> pd.DataFrame | None:
     lhs, rhs = formula.split("~", 1)
-    fit = mmrm(f"{lhs.strip()} ~ {rhs.strip()} + {CARRYOVER}", d, reml=True, df_method=df_method)
+    fit = mmrm(f"{lhs.strip()} ~ {rhs.strip()} + {CARRYOVER}", d, reml=True, df_method=df_method,
+               optimizer="strict")
     tab = fit.anova()
     if CARRYOVER not in tab.index:
         return None
@@ -368,7 +369,8 @@ def crossover(
     else:
         cov_term = f"{covariance}({period} | {subject})"
     formula = f"{y} ~ {fixed} + {cov_term}"
-    fit = mmrm(formula, d, reml=True, df_method=df_method, conf_level=conf_level)
+    fit = mmrm(formula, d, reml=True, df_method=df_method, conf_level=conf_level,
+               optimizer="strict")
 
     effects = fit.pairwise(treatment)
     lsmeans = fit.lsmeans(treatment)

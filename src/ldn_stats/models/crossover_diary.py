@@ -106,7 +106,8 @@ def diary_crossover(
     fixed = " + ".join([sequence, period, treatment, *covariates]
                        + ([day] if day is not None else []))
     formula = f"{outcome} ~ {fixed} + (1 | {subject}) + (1 | {subject}:{period})"
-    fit = mmrm(formula, d, reml=True, df_method=df_method, conf_level=conf_level)
+    fit = mmrm(formula, d, reml=True, df_method=df_method, conf_level=conf_level,
+               optimizer="strict")
     vc, _ = _variance_components(fit, subject)
     est = dict(zip(vc["component"], vc["estimate"], strict=True))
     order = ["between-subject", "subject-by-period", "within-subject"]

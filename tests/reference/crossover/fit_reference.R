@@ -167,9 +167,32 @@ out$diary <- fit_all(dd, AVAL ~ TRTSEQP + APERIOD + TRTA + APERDY + (1 | USUBJID
 pm <- aggregate(AVAL ~ USUBJID + TRTSEQP + APERIOD + TRTA, data = dd, FUN = mean)
 out$diary_period_means <- fit_all(pm, base_formula)
 
+# ---- unstructured covariance over periods (no random effect) ------------------------------
+# nlme::gls with a general correlation and a variance per period is the unstructured
+# model; REML; estimates and model-based standard errors (nlme has no KR/Satterthwaite df)
+us_fit <- function(d) {
+  d$PNUM <- as.integer(as.character(d$APERIOD))
+  m <- nlme::gls(AVAL ~ TRTSEQP + APERIOD + TRTA, data = d, method = "REML",
+                 correlation = nlme::corSymm(form = ~ PNUM | USUBJID),
+                 weights = nlme::varIdent(form = ~ 1 | APERIOD),
+                 control = nlme::glsControl(tolerance = 1e-10, msTol = 1e-10, returnObject = FALSE,
+                                            msMaxIter = 1000, maxIter = 1000))
+  e <- emmeans(m, "TRTA", mode = "df.error", data = d)
+  cs <- summary(contrast(e, "revpairwise", adjust = "none"))
+  list(call = "nlme::gls(corSymm(~ PNUM | USUBJID), varIdent(~ 1 | APERIOD), REML)",
+       reml_loglik = as.numeric(logLik(m)),
+       coef = list(term = names(coef(m)), estimate = unname(coef(m)),
+                   std_error = unname(sqrt(diag(vcov(m))))),
+       contrasts = list(contrast = as.character(cs$contrast), estimate = cs$estimate,
+                        SE = cs$SE))
+}
+out$williams3_us <- us_fit(w3)
+out$xo2x2_missing_us <- us_fit(dm)
+
 out$versions <- list(R = R.version.string, lme4 = as.character(packageVersion("lme4")),
                      lmerTest = as.character(packageVersion("lmerTest")),
                      pbkrtest = as.character(packageVersion("pbkrtest")),
-                     emmeans = as.character(packageVersion("emmeans")))
+                     emmeans = as.character(packageVersion("emmeans")),
+                     nlme = as.character(packageVersion("nlme")))
 writeLines(toJSON(out, digits = I(17), auto_unbox = TRUE, pretty = TRUE, na = "null"),
            file.path(here, "crossover_reference.json"))
