@@ -46,11 +46,42 @@ clean: ## remove the environment and caches (reports/ and data/ are kept)
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # ---- demo data and report (owned by the report work; see README) ----
-DEMO_TRIALS := final younger2013
+# Every output is a file target. An analysis spec analyses/<trial>_<what>.toml reads
+# data/demo/<trial>/ (the spec's data.trial says so; the Makefile follows the name), so
+# reports/<spec>/outputs.json depends on the spec, that trial's files and the package
+# source, and `make report` reruns only what changed. The appendix depends on every
+# analysis's outputs.json.
+DEMO_TRIALS  := final younger2013
+ANALYSES     := $(sort $(wildcard analyses/*.toml))
+ANALYSIS_OUT := $(patsubst analyses/%.toml,reports/%/outputs.json,$(ANALYSES))
+VALIDATED    := $(patsubst %,reports/validate/%.txt,$(DEMO_TRIALS))
+APPENDIX     := reports/appendix/manifest.json
+PKG_SRC      := $(shell find src/ldn_stats \( -name '*.py' -o -name '*.toml' -o -name '*.json' \) \
+                  -not -path '*/__pycache__/*' 2>/dev/null | LC_ALL=C sort)
+trial_of      = $(firstword $(subst _, ,$(1)))
+
+.SECONDEXPANSION:
+.PHONY: report-list
 
 demo: $(STAMP) ## regenerate the bundled demo trials under data/demo/ from the simulator
 	$(PY) -m ldn_stats.cli simulate --preset final --seed 20240101 data/demo/final
 	$(PY) -m ldn_stats.cli simulate --preset younger2013 --seed 20130601 data/demo/younger2013
 
-report: $(STAMP) ## validate the demo trials, run every analysis in analyses/ and build reports/
+# validation record of a demo trial: the one-line OK summary (exit 1 and no file on failure)
+reports/validate/%.txt: $$(wildcard data/demo/$$*/*) $(PKG_SRC) | $(STAMP)
+	@mkdir -p $(@D)
+	$(PY) -m ldn_stats.cli validate data/demo/$* > $@.tmp || { rm -f $@.tmp; exit 1; }
+	@mv $@.tmp $@ && cat $@
+
+reports/%/outputs.json: analyses/%.toml $$(wildcard data/demo/$$(call trial_of,$$*)/*) \
+		$$(filter reports/validate/$$(call trial_of,$$*).txt,$(VALIDATED)) $(PKG_SRC) | $(STAMP)
+	$(PY) -m ldn_stats.cli run $< --out reports > /dev/null
+	@echo "built reports/$*/ from $<"
+
+$(APPENDIX): $(ANALYSIS_OUT) $(ANALYSES) | $(STAMP)
 	$(PY) -m ldn_stats.cli report --analyses analyses --out reports
+
+report: $(STAMP) $(VALIDATED) $(APPENDIX) ## validate the demo trials, run every analysis in analyses/ and build reports/appendix/
+
+report-list: ## list the report's file targets (one analysis: make reports/<spec>/outputs.json)
+	@printf '%s\n' $(VALIDATED) $(ANALYSIS_OUT) $(APPENDIX)

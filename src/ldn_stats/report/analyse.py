@@ -118,6 +118,7 @@ class _Context:
     levels: list[str]
     visits: list[str]
     adae: pd.DataFrame | None
+    adeff: pd.DataFrame | None = None
 
 
 def _prepare(spec: Spec, trial: Any, analysis: pd.DataFrame) -> _Context:
@@ -152,7 +153,7 @@ def _prepare(spec: Spec, trial: Any, analysis: pd.DataFrame) -> _Context:
     reference = choose_reference(levels, spec.reference)
     adae = getattr(trial, "adae", None)
     return _Context(spec, adsl, pop, ana.reset_index(drop=True), arm, reference, levels,
-                    visits, adae)
+                    visits, adae, getattr(trial, "adeff", None))
 
 
 def _fit(ctx: _Context) -> fitting.AnalysisResult:
@@ -181,12 +182,15 @@ def _fit(ctx: _Context) -> fitting.AnalysisResult:
         return fitting.fit_crossover_ols(ctx.ana, outcome=outcome, reference=ctx.reference)
     from ldn_stats.models.crossover import crossover
 
+    adjust = m.period_baseline
     res = crossover(ctx.ana, outcome=outcome, subject="USUBJID", period="APERIOD",
                     treatment="TRTA", sequence="TRTSEQP",
-                    period_baseline=None if m.period_baseline == "none" else m.period_baseline,
-                    df_method=m.df_method)
-    desc = (f"{outcome} ~ sequence + period + treatment, random subject (REML)"
-            + ("" if m.period_baseline == "none" else f"; period baseline: {m.period_baseline}"))
+                    period_baseline=None if adjust == "none" else "BASE",
+                    baseline_adjustment="covariate" if adjust == "none" else adjust,
+                    df_method=m.df_method, reference=ctx.reference)
+    desc = str(getattr(res, "formula", "")) or (
+        f"{outcome} ~ TRTSEQP + APERIOD + TRTA + (1 | USUBJID)")
+    desc += " (REML" + ("" if adjust == "none" else f"; period baseline as {adjust}") + ")"
     return fitting.from_crossover_result(res, treatment="TRTA", reference=ctx.reference,
                                          df_method=m.df_method, description=desc)
 
@@ -229,6 +233,8 @@ def _tables(ctx: _Context, result: fitting.AnalysisResult) -> list[Table]:
             summ = summaries.baseline_summary(_subjects(ctx), group)
             out.append(catalogue.baseline_table(
                 summ, number=number, baseline_label=f"Baseline pain ({s.parameter})",
+                title="Baseline characteristics by " + ("arm" if s.design == "parallel"
+                                                        else "sequence"),
                 footnotes=_footnotes(ctx, result, model=False)))
         elif key == "disposition":
             out.append(catalogue.disposition_table(
@@ -273,14 +279,22 @@ def _ae_table(ctx: _Context, number: str, result: fitting.AnalysisResult) -> Tab
                 saf[["USUBJID", "TRT01P"]], on="USUBJID", how="inner")
         arm = "TRT01P"
     else:
-        seqs = saf["TRTSEQP"].astype(str)
-        denominators = {t: int(seqs.str.split("-").apply(lambda x, t=t: t in x).sum())
-                        for t in ctx.levels}
+        adeff = getattr(ctx, "adeff", None)
+        if adeff is not None and "TRTA" in adeff:
+            took = adeff[adeff["USUBJID"].isin(saf["USUBJID"])]
+            took = took.assign(_t=took["TRTA"].astype("string"))
+            denominators = {t: int(took.loc[took["_t"] == t, "USUBJID"].nunique())
+                            for t in ctx.levels}
+        else:  # planned exposure from the sequence
+            seqs = saf["TRTSEQP"].astype(str)
+            denominators = {t: int(seqs.str.split("-").apply(lambda x, t=t: t in x).sum())
+                            for t in ctx.levels}
         if adae is not None:
             adae = adae[adae["USUBJID"].isin(saf["USUBJID"])]
         arm = "TRTA"
     summ = summaries.adverse_event_summary(adae, denominators, arm=arm)
-    notes = ("Population: safety (SAFFL = 'Y').",
+    notes = ("Population: safety (SAFFL = 'Y')"
+             + ("." if arm == "TRT01P" else "; N = subjects with any record on the treatment."),
              "Treatment-emergent events (onset on or after study day 1), counted under "
              + ("the randomized arm." if arm == "TRT01P" else "the treatment taken at onset."),
              f"Source: spec {ctx.spec.source}.")

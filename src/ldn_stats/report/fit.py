@@ -481,6 +481,21 @@ def from_crossover_result(res: Any, *, treatment: str, reference: str, df_method
     ls = ls[["visit", "group", *[c for c in INFERENCE if c in ls]]]
     eff = eff[["visit", "contrast", *[c for c in INFERENCE if c in eff]]]
     details: list[tuple[str, Any]] = [("Model", description), ("Degrees of freedom", df_method)]
+    for attr, label in (("design", "Design"), ("n_obs", "Observations used"),
+                        ("n_subjects", "Subjects")):
+        value = getattr(res, attr, None)
+        if isinstance(value, str | int | float):
+            details.append((label, value))
+    engine = getattr(res, "model", None)
+    if engine is not None and hasattr(engine, "converged"):
+        details.append(("Estimation", "REML" if getattr(engine, "reml", True) else "ML"))
+        details.append(("Converged", "yes" if bool(engine.converged) else "no"))
+        opt = getattr(engine, "optimizer", None)
+        if opt is not None and hasattr(opt, "method"):
+            details.append(("Optimizer", f"{opt.method}, {getattr(opt, 'iterations', '?')} "
+                                         "iterations"))
+        if isinstance(getattr(engine, "loglik", None), int | float):
+            details.append(("Log-likelihood", float(engine.loglik)))
     vc = _frame(res.variance_components, "estimate")
     if len(vc):
         label_col = next((c for c in vc.columns if c not in INFERENCE), None)
@@ -496,10 +511,11 @@ def from_crossover_result(res: Any, *, treatment: str, reference: str, df_method
             details.append(("Intra-class correlation", float(icc_df["estimate"].iloc[0])))
     extra = {"period_effects": _frame(getattr(res, "period_effects", None), "estimate"),
              "carryover": _frame(getattr(res, "carryover", None), "estimate")}
+    fitted_by = getattr(res, "model", res)  # the engine's MMRMResult when present
     return AnalysisResult("crossover", description, df_method, ls.reset_index(drop=True),
                           eff.reset_index(drop=True), tuple(details),
-                          fitted=_method_call(res, "predict"),
-                          residuals=_method_call(res, "residuals"), extra=extra)
+                          fitted=_method_call(fitted_by, "predict"),
+                          residuals=_method_call(fitted_by, "residuals"), extra=extra)
 
 
 def subgroup_effects(final: pd.DataFrame, *, arm: str, reference: str, outcome: str = "CHG",

@@ -86,7 +86,8 @@ def _load_trial_and_derive(spec: Spec):
 
     trial = read_trial(spec.trial_path)
     try:
-        rules = derive.DeriveRules(**spec.derive)
+        rules = derive.DeriveRules(**{k: tuple(v) if isinstance(v, list) else v
+                                      for k, v in spec.derive.items()})
     except TypeError as exc:
         raise SpecError(f"{spec.source}: derive: {exc}") from None
     if spec.design == "parallel":

@@ -48,7 +48,8 @@ _VAR_LABEL = {"AGE": "Age (years)", "SEX": "Sex", "SITEID": "Site", "N": "Subjec
 
 
 def baseline_table(summary: pd.DataFrame, *, number: str, baseline_label: str,
-                   footnotes: Sequence[str] = (), decimals: int = 1) -> Table:
+                   footnotes: Sequence[str] = (), decimals: int = 1,
+                   title: str = "Baseline characteristics by arm") -> Table:
     """Baseline characteristics by arm (columns) and in total.
 
     Parameters
@@ -61,6 +62,7 @@ def baseline_table(summary: pd.DataFrame, *, number: str, baseline_label: str,
         Row label of the baseline pain variable.
     footnotes : sequence of str
     decimals : int, default 1
+    title : str, default "Baseline characteristics by arm"
 
     Returns
     -------
@@ -87,7 +89,7 @@ def baseline_table(summary: pd.DataFrame, *, number: str, baseline_label: str,
             rows.append([f"{_VAR_LABEL[var]} {lev}, n (%)", *[
                 format_n_pct(val[(var, lev, "n", g)], n_tot[g]) for g in groups]])
     display = pd.DataFrame(rows, columns=["Characteristic", *groups])
-    return Table(number, "baseline", "Baseline characteristics by arm", summary,
+    return Table(number, "baseline", title, summary,
                  display, tuple(footnotes))
 
 
