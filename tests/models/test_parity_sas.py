@@ -64,7 +64,7 @@ STRUCT = {"cs": "Compound Symmetry", "csh": "Heterogeneous Compound", "ar1": "Au
 
 
 def _case(file, formula, structure, levels, *, weights=None, df="satterthwaite", run=0,
-          sas_df=None, known=None):
+          sas_df=None, extra=None):
     reml = "_ml" not in file and file != "sas_log.txt" and file != "sas_log_simple.txt"
     return pytest.param(
         {"file": file, "formula": formula, "structure": structure, "levels": levels,
@@ -72,7 +72,7 @@ def _case(file, formula, structure, levels, *, weights=None, df="satterthwaite",
          # SAS's weighted Satterthwaite df are not reproducible (openpharma/mmrm#132:
          # R mmrm and nlme::gls agree with each other, not with SAS): df, and the p-values
          # and confidence limits that depend on them, are not compared for weighted fits
-         "df_ok": weights is None, "known": known},
+         "df_ok": weights is None, "extra": extra or {}},
         id=file.removesuffix(".txt") + (f"-run{run}" if run else ""),
     )
 
@@ -108,9 +108,8 @@ def _cases():
               {**SAS_FULL_LEVELS, "AVISIT": VISITS}, weights="WEIGHT"),
         _case("sas_sp_gau_kr.txt", "FEV1 ~ ARMCD + sp_gau(VISITN, VISITN2 | USUBJID)", "sp_gau",
               {"ARMCD": ["PBO", "TRT"]}, df="kenward-roger",
-              known="reported to the engine (parity findings, 2026-11-24): SAS DDFM=KR SE "
-                    "for sp_gau is 0.6503, ours 0.648698; the KR second-order term depends "
-                    "on the covariance parametrisation (SAS: variance and range)"),
+              # DDFM=KR takes the second-order term in SAS's own parameters (variance, range)
+              extra={"kr_parametrization": "sas"}),
         # the listing's second run: DDFM=KR with the first-order (Prasad-Rao-Jeske-
         # Kackar-Harville) covariance, i.e. without second derivatives of the covariance
         _case("sas_sp_gau_kr.txt", "FEV1 ~ ARMCD + sp_gau(VISITN, VISITN2 | USUBJID)", "sp_gau",
@@ -121,16 +120,6 @@ def _cases():
 
 
 CASES = _cases()
-
-
-def _known_failures_marked(cases):
-    """The cases with a reported engine discrepancy, as strict xfails (for SE-based tests)."""
-    out = []
-    for c in cases:
-        reason = c.values[0]["known"]
-        marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
-        out.append(pytest.param(*c.values, id=c.id, marks=marks))
-    return out
 
 
 @cache
@@ -154,7 +143,7 @@ def _fit_cached(file: str, run: int = 0):
     case = next(c.values[0] for c in CASES
                 if c.values[0]["file"] == file and c.values[0]["run"] == run)
     return mmrm(case["formula"], _data(case["levels"], case["formula"]), reml=case["reml"],
-                df_method=case["df"], weights=case["weights"])
+                df_method=case["df"], weights=case["weights"], **case["extra"])
 
 
 def _near(ours: float, printed: str, what: str, scale: str | None = None) -> None:
@@ -314,7 +303,7 @@ def _our_term(effect: str, row: dict[str, str], coef_index) -> str | None:
     return None
 
 
-@pytest.mark.parametrize("case", _known_failures_marked(CASES))
+@pytest.mark.parametrize("case", CASES)
 def test_solution_for_fixed_effects(case):
     """Estimate, SE, DF, t, p (and CI where printed); aliased SAS rows are zeros."""
     rows = _listing(case["file"]).table("Solution for Fixed Effects", case["run"])
@@ -341,8 +330,8 @@ def test_solution_for_fixed_effects(case):
 
 
 @pytest.mark.parametrize(
-    "case", _known_failures_marked([c for c in CASES if _listing(c.values[0]["file"]).has(
-        "Type 3 Tests of Fixed Effects", c.values[0]["run"])]))
+    "case", [c for c in CASES if _listing(c.values[0]["file"]).has(
+        "Type 3 Tests of Fixed Effects", c.values[0]["run"])])
 def test_type3_tests(case):
     rows = _listing(case["file"]).table("Type 3 Tests of Fixed Effects", case["run"])
     anova = _fit_cached(case["file"], case["run"]).anova()
