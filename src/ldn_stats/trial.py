@@ -271,11 +271,10 @@ def validate_tables(
         )
     cross = cross_table_failures(typed["adsl"], typed["adeff"], typed["adae"])
     order = {name: i for i, name in enumerate(raw)}
-    failures = collect([*schema_failures.values(), *cross])
+    parts = [p for p in [*schema_failures.values(), *cross] if len(p)]
+    parts.sort(key=lambda part: order[part["table"].iloc[0]])  # stable: table by table
+    failures = collect(parts)
     if len(failures):
-        rank = failures["table"].map(order).to_numpy()
-        failures = failures.iloc[pd.Series(rank).argsort(kind="stable").to_numpy()]
-        failures = failures.reset_index(drop=True)
         raise ValidationError(format_failures(failures, source, _LISTING_CAP), failures)
     design = design_of(typed["adsl"].columns)
     return Trial(typed["adsl"], typed["adeff"], typed["adae"], design, source)

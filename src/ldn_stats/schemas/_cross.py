@@ -163,10 +163,10 @@ def _rows(
     if value is None:
         value = frame[column] if column in frame.columns else None
     if isinstance(value, pd.Series):
-        values = value.iloc[idx].to_numpy(object)
+        values = value.iloc[idx]
     else:
         values = None if value is None else np.asarray(value, dtype=object)[idx]
-    ids = frame["USUBJID"].iloc[idx].to_numpy(object) if "USUBJID" in frame.columns else None
+    ids = frame["USUBJID"].iloc[idx] if "USUBJID" in frame.columns else None
     return failure_frame(table, column, rule, usubjid=ids, row=idx + 1, value=values, n=len(idx))
 
 

@@ -121,17 +121,22 @@ def _to_number(raw: pd.Series, integer: bool) -> tuple[np.ndarray, np.ndarray, s
     return values, bad, ""
 
 
+_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(?i:nan|inf|infinity)$"
+
+
 def _parse_numbers(raw: pd.Series) -> np.ndarray:
-    """Parse text to float64 (NaN where not a number); Arrow's vectorized cast when it can."""
+    """Parse text to float64, NaN where not a number; vectorized in Arrow throughout."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    arr = pa.array(raw.astype("str"), from_pandas=True, type=pa.large_string())
     try:
-        arr = pa.array(raw.astype("str"), from_pandas=True)
         return pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        parsed = pd.to_numeric(raw.astype("str"), errors="coerce")
-        return parsed.to_numpy(dtype="float64", na_value=np.nan)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        trimmed = pc.utf8_trim_whitespace(arr)
+        number = pc.fill_null(pc.match_substring_regex(trimmed, _NUMBER), False)
+        kept = pc.if_else(number, trimmed, pa.scalar(None, pa.large_string()))
+        return pc.cast(kept, pa.float64()).to_numpy(zero_copy_only=False)
 
 
 def _rule_text(check: object) -> str:
