@@ -140,3 +140,50 @@ def test_diary_model_with_unequal_period_lengths():
     cmp = compare_with_period_means(short, df_method="satterthwaite")
     assert cmp["analysis"].tolist() == ["daily ratings", "period means"]
     assert (cmp["estimate"] < 0).all()
+
+
+def test_younger2013_pipeline_simulate_derive_crossover():
+    # the demo path: simulator preset -> derive_crossover -> crossover on percent change
+    from types import SimpleNamespace
+
+    from ldn_stats.derive import derive_crossover
+    from ldn_stats.simulate import simulate_trial
+
+    tabs = simulate_trial("younger2013", seed=20130601)
+    trial = SimpleNamespace(adsl=tabs["adsl"], adeff=tabs["adeff"], adae=None,
+                            design="crossover")
+    periods = derive_crossover(trial, param="PAINVAS")
+    ana = periods.loc[periods["ANL01FL"] == "Y"]
+    xo = crossover(ana, outcome="PCHG", df_method="kenward-roger")
+    used = ana.loc[ana["PCHG"].notna(), "USUBJID"].nunique()
+    assert xo.design == "2x2" and xo.n_subjects == used
+    assert xo.effects["contrast"].tolist() == ["LDN - PBO"]
+    assert xo.responders["threshold"].tolist() == [30.0, 50.0]
+    # complete subjects only for the period-difference methods
+    assert xo.hills_armitage["n"].item() <= used
+
+
+def test_simulated_williams_and_abb_designs_run_through_the_pipeline():
+    # design tools -> simulator CrossoverDesign.sequences -> derive -> crossover
+    import dataclasses
+    from types import SimpleNamespace
+
+    from ldn_stats.derive import derive_crossover
+    from ldn_stats.models.crossover_design import sequence_labels, williams_design
+    from ldn_stats.simulate import simulate_trial
+    from ldn_stats.simulate.presets import PRESETS
+
+    for sequences, n_periods in ((tuple(sequence_labels(williams_design(["LDN", "PBO"]))), 2),
+                                 (("LDN-PBO-PBO", "PBO-LDN-LDN"), 3)):
+        design = dataclasses.replace(
+            PRESETS["younger2013"], name="design-tools", sequences=sequences, allocation=(8, 8),
+            period_days=(28,) * n_periods, washout_days=(7,) * (n_periods - 1))
+        tabs = simulate_trial(design, seed=7)
+        trial = SimpleNamespace(adsl=tabs["adsl"], adeff=tabs["adeff"], adae=None,
+                                design="crossover")
+        periods = derive_crossover(trial, param="PAINVAS")
+        xo = crossover(periods.loc[periods["ANL01FL"] == "Y"], outcome="PCHG",
+                       df_method="satterthwaite")
+        assert xo.design == ("2x2" if n_periods == 2 else "multi-period")
+        assert xo.carryover is not None and np.isfinite(xo.carryover["p_value"].item())
+        assert sorted(periods["TRTSEQP"].unique()) == sorted(sequences)
