@@ -316,6 +316,14 @@ def crossover(
     periods). Subjects with a missing period still contribute (within-subject and
     between-subject information are combined).
 
+    Unequal period lengths (Younger 2013: 12 weeks LDN, 4 weeks placebo) enter through
+    the period endpoints (e.g. the mean of the last 3 diary days of each condition, made
+    by ``ldn_stats.derive.derive_crossover``); the model itself needs one value per
+    subject and period, and ``outcome="PCHG"`` analyses the percent change from the
+    baseline as that trial reported. For every diary day use
+    :func:`ldn_stats.models.crossover_diary.diary_crossover`. Pass only the analysis
+    rows (e.g. ``ANL01FL == "Y"``).
+
     With complete 2x2 data and ``s2_b > 0`` the treatment difference, its standard error
     and its ``n - 2`` df equal the Hills-Armitage period-difference t-test (tested).
     2x2 carryover is tested from subject totals and reported, never used to choose the
