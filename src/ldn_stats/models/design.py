@@ -75,18 +75,26 @@ def is_factor(series: pd.Series) -> bool:
 
 def _labels(series: pd.Series) -> np.ndarray:
     """Values of a factor column as strings (object array), None where missing."""
+    missing = series.isna().to_numpy()
     if pd.api.types.is_bool_dtype(series.dtype):
-        out = np.array(["TRUE" if v else "FALSE" for v in series], dtype=object)
+        out = np.where(series.to_numpy(dtype=bool, na_value=False), "TRUE", "FALSE")
+        out = out.astype(object)
     else:
-        out = np.array([str(v) for v in series.to_numpy(dtype=object)], dtype=object)
-    out[series.isna().to_numpy()] = None
+        out = series.astype(str).to_numpy(dtype=object)
+    out[missing] = None
     return out
+
+
+def _factorized(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer code of each row (-1 where missing) and the string label of each code."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.intp), _labels(pd.Series(uniques))
 
 
 def _level_order(series: pd.Series, used: np.ndarray) -> tuple[str, ...]:
     """Levels present in the used rows: categorical order, else sorted values."""
-    labels = _labels(series)[used]
-    present = set(labels.tolist())
+    codes, labels = _factorized(series)
+    present = set(labels[np.unique(codes[used & (codes >= 0)])].tolist())
     if isinstance(series.dtype, pd.CategoricalDtype):
         cats = [str(c) for c in series.cat.categories]
         return tuple(c for c in cats if c in present)
@@ -184,19 +192,16 @@ class DesignSpec:
         if column not in data.columns:
             raise FormulaError(f"data has no column {column!r}")
         levels = self.factors[column]
-        index = {lev: i for i, lev in enumerate(levels)}
-        labels = _labels(data[column])
-        out = np.full(len(labels), -1, dtype=np.intp)
-        for row, lab in enumerate(labels):
-            if lab is None:
-                continue
-            if lab not in index:
-                raise FormulaError(
-                    f"column {column!r}, row {row}: level {lab!r} was not in the data the "
-                    f"model was fitted to; known levels: {', '.join(levels)}"
-                )
-            out[row] = index[lab]
-        return out
+        codes, labels = _factorized(data[column])
+        to_level = pd.Index(list(levels), dtype=object).get_indexer(labels).astype(np.intp)
+        unknown = np.flatnonzero(to_level < 0)
+        if unknown.size:
+            row = int(np.flatnonzero(codes == unknown[0])[0])
+            raise FormulaError(
+                f"column {column!r}, row {row}: level {labels[unknown[0]]!r} was not in the "
+                f"data the model was fitted to; known levels: {', '.join(levels)}"
+            )
+        return np.where(codes >= 0, to_level[np.maximum(codes, 0)], -1)
 
     def _evaluate(self, values: Mapping[str, np.ndarray], n: int) -> np.ndarray:
         """All columns (before dropping) from per-variable values.
