@@ -179,7 +179,12 @@ def prepare_crossover_data(
     d[subject] = d[subject].astype(str)
     d[treatment] = d[treatment].astype(str)
     d[sequence] = d[sequence].astype(str)
-    per_values = sorted(pd.unique(d[period]))
+    per_values = list(pd.unique(d[period]))
+    numeric = pd.to_numeric(pd.Series(per_values, dtype=object), errors="coerce")
+    if numeric.notna().all():  # "10" after "9", not after "1"
+        per_values = [per_values[i] for i in np.argsort(numeric.to_numpy(float), kind="stable")]
+    else:
+        per_values = sorted(per_values, key=str)
     per_labels = [_period_label(p) for p in per_values]
     position = dict(zip(per_labels, range(len(per_labels)), strict=True))
     d[period] = d[period].map(_period_label)
