@@ -287,3 +287,38 @@ def test_spec_is_frozen():
         spec.columns = ()
     with pytest.raises(TypeError):
         spec.factors["a"] = ("z",)
+
+
+# ---------------------------------------------------------------- codes, covariance factors
+
+
+def test_codes_and_covariance_factors():
+    data = _small().assign(
+        visitn=[1, 1, 2, 2, 3, 3, 1, 2], subj=list("ABCDABCD"), grp=["g2", "g1"] * 4)
+    data.loc[3, "subj"] = None
+    spec, _, mask = _design("y ~ a + us(visitn | grp / subj) + (1 | subj)", data)
+    assert mask.tolist() == [True, True, True, False, True, True, True, True]
+    # the visit factor of the covariance term and its group are factors of the design,
+    # the subject is not; a numeric visit column gets its sorted values as levels
+    assert spec.factors["visitn"] == ("1", "2", "3")
+    assert spec.factors["grp"] == ("g1", "g2")
+    assert "subj" not in spec.factors
+    assert spec.codes(data, "visitn").tolist() == [0, 0, 1, 1, 2, 2, 0, 1]
+    assert spec.codes(data.assign(grp=[None] + ["g2"] * 7), "grp").tolist() == [-1] + [1] * 7
+    with pytest.raises(FormulaError, match="'grp', row 0: level 'g3'"):
+        spec.codes(data.assign(grp="g3"), "grp")
+    with pytest.raises(FormulaError, match="not a factor"):
+        spec.codes(data, "subj")
+
+
+def test_spatial_coordinates_are_not_factors():
+    data = _small().assign(subj=list("ABCDABCD"))
+    spec, _, _ = _design("y ~ a + sp_exp(x | subj)", data)
+    assert "x" not in spec.factors and spec.columns == ("(Intercept)", "at")
+
+
+def test_is_factor_by_dtype():
+    assert is_factor(pd.Series(pd.Categorical([1, 2])))
+    assert is_factor(pd.Series([True, False]))
+    assert is_factor(pd.Series(["a", None], dtype=object))
+    assert not is_factor(pd.Series([1, 2]))
