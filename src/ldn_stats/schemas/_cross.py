@@ -65,8 +65,9 @@ class _Subjects:
             width = max([len(s) for s in seqs] + [1])
             self.n_periods = np.array([len(s) for s in seqs], dtype=np.int64)
             self.seq_codes = np.full((len(seqs), width), -2, dtype=np.int64)
+            code = {level: i for i, level in enumerate(self.levels)}
             for i, s in enumerate(seqs):
-                self.seq_codes[i, : len(s)] = pd.Index(self.levels).get_indexer(s)
+                self.seq_codes[i, : len(s)] = [code[t] for t in s]
         elif design == "parallel":
             self.levels = sorted({p for p in self.plan if isinstance(p, str)})
             self.plan_codes = pd.Index(self.levels).get_indexer(self.plan)
@@ -287,10 +288,10 @@ def _overlaps(
     adeff: pd.DataFrame, pos: np.ndarray, k: np.ndarray, ady: np.ndarray, use: np.ndarray
 ) -> pd.DataFrame:
     rows = np.flatnonzero(use)
-    frame = pd.DataFrame({"s": pos[rows], "k": k[rows], "ady": ady[rows], "row": rows})
-    frame = frame.sort_values(["s", "k", "ady"], kind="stable")
-    spans = frame.groupby(["s", "k"], sort=True).agg(
-        start=("ady", "first"), end=("ady", "last"), row=("row", "first")
+    frame = pd.DataFrame({"s": pos[rows], "k": k[rows], "ady": ady[rows]}, index=rows)
+    days = frame.groupby(["s", "k"], sort=True)["ady"]
+    spans = pd.DataFrame(
+        {"start": days.min(), "end": days.max(), "row": days.idxmin()}
     ).reset_index()
     same = spans["s"].to_numpy()[1:] == spans["s"].to_numpy()[:-1]
     clash = same & (spans["start"].to_numpy()[1:] <= spans["end"].to_numpy()[:-1])
