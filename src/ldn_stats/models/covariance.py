@@ -449,12 +449,16 @@ class PatternBatch:
         Coordinates of each row (spatial structures).
     clusters : (P, n, n_re) int
         Within-subject cluster label of each row for each random-effect term.
+    valid : (P, n) bool, optional
+        Which rows are real; padded rows get ``V = 1`` on the diagonal, no
+        covariance with other rows and zero derivatives.
     """
 
     group: np.ndarray
     pos: np.ndarray
     coords: np.ndarray | None
     clusters: np.ndarray
+    valid: np.ndarray | None = None
     _cache: dict = field(default_factory=dict, repr=False)
 
 
@@ -558,6 +562,7 @@ class MarginalCovariance:
         Works at the level of each group's full ``Sigma`` so the (P, k, k, n, n)
         array of second derivatives is never formed for visit-indexed structures.
         """
+        G = self._mask(batch, G)
         if not self._grouped_d2():
             d2 = self.evaluate(theta, batch, order=2)[2]
             return np.einsum("puv,pkluv->pkl", G, d2)
@@ -568,10 +573,12 @@ class MarginalCovariance:
         for g in np.unique(batch.group):
             sel = np.flatnonzero(batch.group == g)
             d2 = self.group_sigma(theta, int(g), order=2)[2].reshape(kr * kr, m * m)
-            full = np.zeros((len(sel), m, m))
-            pr = batch.pos[sel][:, :, None]
-            pc = batch.pos[sel][:, None, :]
-            full[np.arange(len(sel))[:, None, None], pr, pc] = G[sel]
+            # padded rows scatter to a dummy index m, dropped afterwards
+            pos = batch.pos[sel] if batch.valid is None else np.where(
+                batch.valid[sel], batch.pos[sel], m)
+            full = np.zeros((len(sel), m + 1, m + 1))
+            full[np.arange(len(sel))[:, None, None], pos[:, :, None], pos[:, None, :]] = G[sel]
+            full = np.ascontiguousarray(full[:, :m, :m])
             out[sel, :kr, :kr] = (full.reshape(len(sel), m * m) @ d2.T).reshape(-1, kr, kr)
         return out
 
@@ -590,14 +597,35 @@ class MarginalCovariance:
             pr = batch.pos[sel][:, :, None]
             pc = batch.pos[sel][:, None, :]
             out[sel] = full[np.arange(len(sel))[:, None, None], pr, pc]
-        return out
+        return self._mask(batch, out)
 
     def evaluate(self, theta: np.ndarray, batch: PatternBatch, order: int = 0):
         """Return ``V`` (P, n, n), ``dV`` (P, k, n, n), ``d2V`` (P, k, k, n, n) and ``idx``.
 
         ``idx`` (P, k) maps each local derivative to its position in ``theta``;
-        derivatives are ``None`` when not requested by ``order``.
+        derivatives are ``None`` when not requested by ``order``. Padded rows
+        (``batch.valid``) are made inert.
         """
+        v, d1, d2, idx = self._evaluate_raw(theta, batch, order)
+        if batch.valid is None or batch.valid.all():
+            return v, d1, d2, idx
+        mm = batch.valid[:, :, None] & batch.valid[:, None, :]
+        v = np.where(mm, v, 0.0)
+        pad = ~batch.valid
+        v[:, np.arange(v.shape[1]), np.arange(v.shape[1])] += pad
+        if d1 is not None:
+            d1 = d1 * mm[:, None]
+        if d2 is not None:
+            d2 = d2 * mm[:, None, None]
+        return v, d1, d2, idx
+
+    def _mask(self, batch: PatternBatch, a: np.ndarray) -> np.ndarray:
+        """Zero the padded rows and columns of (P, n, n) matrices."""
+        if batch.valid is None:
+            return a
+        return a * (batch.valid[:, :, None] & batch.valid[:, None, :])
+
+    def _evaluate_raw(self, theta: np.ndarray, batch: PatternBatch, order: int = 0):
         n_pat, n = batch.pos.shape
         kr = self.k_group
         if self.structure is None:

@@ -197,29 +197,38 @@ class Likelihood:
             else:
                 found.append(rows)
         Z = np.column_stack([self.X, self.y]) * np.sqrt(w)[:, None]
-        by_size: dict[int, list[tuple]] = {}
-        for key in sorted(patterns, key=lambda k: (len(k[1]), k)):
-            by_size.setdefault(len(key[1]), []).append(key)
-        batches = []
-        for n, keys in by_size.items():
-            Ts, ns, lw, rows_list = [], [], [], []
-            for key in keys:
-                rows = np.stack(patterns[key])  # (n_s, n)
-                zs = Z[rows].reshape(len(rows), -1)  # (n_s, n * q)
-                q = Z.shape[1]
-                Ts.append(np.ascontiguousarray(
-                    (zs.T @ zs).reshape(n, q, n, q).transpose(0, 2, 1, 3)))
-                ns.append(len(rows))
-                lw.append(float(np.log(w[rows]).sum()))
-                rows_list.append(rows)
-            pb = PatternBatch(
-                group=np.array([info[k][0] for k in keys], dtype=int),
-                pos=np.stack([info[k][1] for k in keys]).reshape(len(keys), n),
-                coords=np.stack([info[k][2] for k in keys]) if spatial else None,
-                clusters=np.stack([info[k][3] for k in keys]).reshape(len(keys), n, -1),
-            )
-            batches.append(_Batch(pb, np.stack(Ts), np.array(ns, dtype=float),
-                                  np.array(lw), rows_list))
+        # one batch: every pattern padded to the largest size with inert rows (V = 1 on
+        # the diagonal, no correlation, zero data), so each evaluation is a few batched
+        # operations whatever the number of distinct patterns
+        keys = sorted(patterns, key=lambda k: (len(k[1]), k))
+        n = max(len(k[1]) for k in keys)
+        q = Z.shape[1]
+        n_pat = len(keys)
+        T = np.zeros((n_pat, n, n, q, q))
+        valid = np.zeros((n_pat, n), dtype=bool)
+        pos_b = np.zeros((n_pat, n), dtype=int)
+        coords_b = np.zeros((n_pat, n, coords.shape[1])) if spatial else None
+        cl_b = -1 - np.broadcast_to(np.arange(n)[None, :, None], (n_pat, n, n_re)).copy()
+        ns, lw, rows_list = [], [], []
+        for j, key in enumerate(keys):
+            rows = np.stack(patterns[key])  # (n_s, nv)
+            nv = rows.shape[1]
+            zs = Z[rows].reshape(len(rows), -1)  # (n_s, nv * q)
+            T[j, :nv, :nv] = (zs.T @ zs).reshape(nv, q, nv, q).transpose(0, 2, 1, 3)
+            valid[j, :nv] = True
+            g0, pos_j, coords_j, cl_j = info[key]
+            pos_b[j, :nv] = pos_j
+            if spatial:
+                coords_b[j, :nv] = coords_j
+            cl_b[j, :nv] = cl_j
+            ns.append(len(rows))
+            lw.append(float(np.log(w[rows]).sum()))
+            rows_list.append(rows)
+        pb = PatternBatch(
+            group=np.array([info[k][0] for k in keys], dtype=int),
+            pos=pos_b, coords=coords_b, clusters=cl_b, valid=valid,
+        )
+        batches = [_Batch(pb, T, np.array(ns, dtype=float), np.array(lw), rows_list)]
         return batches
 
     # ------------------------------------------------------------------ core
@@ -278,7 +287,7 @@ class Likelihood:
         phi_pad[:p, :p] = st.phi
         part["C"] = T.reshape(-1, (p + 1) ** 2) @ phi_pad.ravel()
         part["C"] = part["C"].reshape(T.shape[:3])
-        Tr = T @ c  # (P, n, n, q): sum_i z_iu r_iv
+        Tr = np.tensordot(T, c, axes=([4], [0]))  # (P, n, n, q): sum_i z_iu r_iv
         part["Txr"] = Tr[..., :p]
         S = Tr @ c
         part["E"] = Vinv @ S @ Vinv
@@ -418,10 +427,11 @@ class Likelihood:
         meat = np.zeros((p, p))
         for part in st.parts:
             for j, rows in enumerate(part["batch"].rows):
-                zs = Z[rows]  # (n_s, n, q)
+                nv = rows.shape[1]
+                zs = Z[rows]  # (n_s, nv, q)
                 r = zs @ c
                 xs = zs[:, :, :p]
-                s = np.einsum("sna,nm,sm->sa", xs, part["Vinv"][j], r)
+                s = np.einsum("sna,nm,sm->sa", xs, part["Vinv"][j][:nv, :nv], r)
                 meat += s.T @ s
         return meat
 
@@ -429,7 +439,8 @@ class Likelihood:
         """Yield (rows, Vinv, weights-scaled rows) per pattern for residual computations."""
         for part in st.parts:
             for j, rows in enumerate(part["batch"].rows):
-                yield rows, part["Vinv"][j]
+                nv = rows.shape[1]
+                yield rows, part["Vinv"][j][:nv, :nv]
 
 
 def _scatter(out: np.ndarray, part: dict, local: np.ndarray, square: bool = False) -> None:

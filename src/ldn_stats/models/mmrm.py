@@ -315,11 +315,12 @@ class MMRMResult:
         for part in st.parts:
             Vs = np.linalg.inv(part["Vinv"])
             for j, rows in enumerate(part["batch"].rows):
-                rr = r[rows] * sw[rows]  # (n_s, n) whitened by weights
+                nv = rows.shape[1]  # the pattern's rows lead its (padded) matrices
+                rr = r[rows] * sw[rows]  # (n_s, nv) whitened by weights
                 if kind == "pearson":
-                    out[rows] = rr / np.sqrt(np.diag(Vs[j]))[None, :]
+                    out[rows] = rr / np.sqrt(np.diag(Vs[j])[:nv])[None, :]
                 else:
-                    Lc = np.linalg.cholesky(Vs[j])
+                    Lc = np.linalg.cholesky(Vs[j][:nv, :nv])
                     out[rows] = np.linalg.solve(Lc, rr.T).T
         return pd.Series(out, index=self._index, name="residual")
 
@@ -566,7 +567,8 @@ def mmrm(
     inf = Inference(beta=_frozen(st.beta), phi=_frozen(phi), vcov=_frozen(vc),
                     method=df_method, residual_df=float(lik.n_obs - lik.p), Pk=_frozen(Pk),
                     W=_frozen(W),
-                    column_df=_frozen(_between_within(spec, X, lik, d[subject].to_numpy())))
+                    column_df=_frozen(_between_within(spec, X, lik, d[subject].to_numpy()))
+                    if df_method == "between-within" else None)
     names = list(spec.columns)
     est, se, dfs = t_tests(inf, np.eye(len(names)))
     coef = _table(est, se, dfs, conf_level, index=pd.Index(names, name="term"))
