@@ -75,3 +75,13 @@ def test_load_spec_rejects_non_utf8(tmp_path):
     path.write_bytes(b"\xff\xfe[analysis]")
     with pytest.raises(SpecError, match="not UTF-8"):
         load_spec(path)
+
+
+def test_diary_kind_refuses_endpoint_outputs():
+    text = CROSSOVER_SPEC.replace('kind = "crossover-ols"', 'kind = "crossover-diary"')
+    with pytest.raises(SpecError, match=r"outputs\.tables: 'baseline' needs period endpoints"):
+        parse_spec(text, source="d.toml")
+    head = text.split("[outputs]")[0]
+    ok = head + '[outputs]\ntables = ["lsmeans", "model"]\nfigures = ["residuals"]\n'
+
+    assert parse_spec(ok, source="d.toml").model.kind == "crossover-diary"

@@ -180,6 +180,14 @@ def _fit(ctx: _Context) -> fitting.AnalysisResult:
     outcome = m.outcome
     if m.kind == "crossover-ols":
         return fitting.fit_crossover_ols(ctx.ana, outcome=outcome, reference=ctx.reference)
+    if m.kind == "crossover-diary":
+        from ldn_stats.models.crossover_diary import diary_crossover
+
+        res = diary_crossover(ctx.ana, outcome=outcome, day="APERDY", df_method=m.df_method,
+                              reference=ctx.reference)
+        return fitting.from_crossover_result(
+            res, treatment="TRTA", reference=ctx.reference, df_method=m.df_method,
+            description=f"{getattr(res, 'formula', outcome)} (daily diary, REML)")
     from ldn_stats.models.crossover import crossover
 
     adjust = m.period_baseline
@@ -250,6 +258,12 @@ def _tables(ctx: _Context, result: fitting.AnalysisResult) -> list[Table]:
             out.append(catalogue.crossover_effects_table(
                 result.differences, result.extra, number=number,
                 footnotes=_footnotes(ctx, result)))
+        elif key == "responders" and s.design == "crossover":
+            out.append(catalogue.paired_responder_table(
+                result.extra.get("responders"), number=number,
+                footnotes=(*_footnotes(ctx, result, model=False),
+                           f"Responder: percent change (PCHG) in {s.parameter} from baseline to "
+                           "the period end of at least the threshold's reduction.")))
         elif key == "responders":
             final = _final(ctx)
             summ = summaries.responder_summary(final, "TRT01P", ctx.reference)

@@ -510,7 +510,8 @@ def from_crossover_result(res: Any, *, treatment: str, reference: str, df_method
         if "estimate" in icc_df and len(icc_df):
             details.append(("Intra-class correlation", float(icc_df["estimate"].iloc[0])))
     extra = {"period_effects": _frame(getattr(res, "period_effects", None), "estimate"),
-             "carryover": _frame(getattr(res, "carryover", None), "estimate")}
+             "carryover": _frame(getattr(res, "carryover", None), "estimate"),
+             "responders": _frame(getattr(res, "responders", None), "estimate")}
     fitted_by = getattr(res, "model", res)  # the engine's MMRMResult when present
     return AnalysisResult("crossover", description, df_method, ls.reset_index(drop=True),
                           eff.reset_index(drop=True), tuple(details),

@@ -99,7 +99,10 @@ def _load_trial_and_derive(spec: Spec):
         if trial.design != "crossover":
             raise SpecError(f"{spec.source}: model.kind {spec.model.kind!r} needs a crossover "
                             f"trial; {spec.trial} is a {trial.design} design")
-        table = derive.derive_crossover(trial, param=spec.parameter, rules=rules)
+        if spec.model.kind == "crossover-diary":
+            table = derive.crossover_diary(trial, param=spec.parameter, rules=rules)
+        else:
+            table = derive.derive_crossover(trial, param=spec.parameter, rules=rules)
     return trial, table
 
 

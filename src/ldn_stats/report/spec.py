@@ -44,6 +44,7 @@ from typing import Any
 from ldn_stats.errors import SpecError
 
 __all__ = [
+    "DIARY_OUTPUTS",
     "FIGURES",
     "MODEL_KINDS",
     "TABLES",
@@ -59,7 +60,11 @@ MODEL_KINDS: dict[str, str] = {
     "mmrm": "parallel",
     "crossover": "crossover",
     "crossover-ols": "crossover",
+    "crossover-diary": "crossover",
 }
+
+#: outputs a daily-diary model can give (its data are diary days, not period endpoints)
+DIARY_OUTPUTS = frozenset({"lsmeans", "crossover_effects", "model", "residuals"})
 
 #: table key -> designs it applies to
 TABLES: dict[str, tuple[str, ...]] = {
@@ -67,7 +72,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "disposition": ("parallel", "crossover"),
     "lsmeans": ("parallel", "crossover"),
     "crossover_effects": ("crossover",),
-    "responders": ("parallel",),
+    "responders": ("parallel", "crossover"),
     "adverse_events": ("parallel", "crossover"),
     "model": ("parallel", "crossover"),
 }
@@ -108,8 +113,9 @@ class ModelSpec:
     ----------
     kind : str
         ``ancova`` (final-visit ANCOVA by OLS), ``mmrm`` (the MMRM engine),
-        ``crossover`` (the crossover engine) or ``crossover-ols`` (fixed subject,
-        period and treatment effects by OLS).
+        ``crossover`` (the crossover engine on period endpoints), ``crossover-ols``
+        (fixed subject, period and treatment effects by OLS) or ``crossover-diary``
+        (the daily-diary mixed model on every rated day).
     formula : str or None
         ``CHG ~ BASE + TRT01P`` (ancova), an MMRM formula with its covariance
         term (mmrm); unused by the crossover kinds.
@@ -353,6 +359,10 @@ def parse_spec(text: str, source: str = "<spec>", base_dir: Path | None = None) 
     figures = chk.strings(ou, "outputs", "figures", FIGURES)
     for key, names, catalogue in (("tables", tables, TABLES), ("figures", figures, FIGURES)):
         for n in names:
+            if kind == "crossover-diary" and n not in DIARY_OUTPUTS:
+                raise chk.fail(f"outputs.{key}",
+                               f"{n!r} needs period endpoints; model.kind 'crossover-diary' "
+                               f"gives only {sorted(DIARY_OUTPUTS)}")
             if model.design not in catalogue[n]:
                 raise chk.fail(f"outputs.{key}",
                                f"{n!r} applies to {' or '.join(catalogue[n])} designs, but "

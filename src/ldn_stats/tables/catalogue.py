@@ -41,6 +41,7 @@ __all__ = [
     "disposition_table",
     "lsmeans_table",
     "model_table",
+    "paired_responder_table",
     "responder_table",
 ]
 
@@ -204,8 +205,9 @@ def crossover_effects_table(differences: pd.DataFrame, extra: dict[str, pd.DataF
              format_p(r.get("p_value"))] for _, r in numeric.iterrows()]
     display = pd.DataFrame(rows, columns=["Effect", "Contrast", "Estimate", "SE", "df",
                                           "95% CI", "p-value"])
-    notes = (*footnotes, "The carryover test is reported for information; it is not used to "
-             "choose the analysis.")
+    has_carryover = extra.get("carryover") is not None and len(extra["carryover"]) > 0
+    notes = tuple(footnotes) + (("The carryover test is reported for information; it is not "
+                                 "used to choose the analysis.",) if has_carryover else ())
     return Table(number, "crossover_effects", "Crossover treatment, period and carryover effects",
                  numeric, display, notes)
 
@@ -248,6 +250,57 @@ def responder_table(summary: pd.DataFrame, *, number: str, reference: str,
              "interval excludes 0.")
     return Table(number, "responders", "Responders at >= 30% and >= 50% pain reduction",
                  summary, display, notes)
+
+
+def paired_responder_table(summary: pd.DataFrame | None, *, number: str,
+                           footnotes: Sequence[str] = ()) -> Table:
+    """Crossover responders on each treatment with McNemar's test and the conditional OR.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame or None
+        ``ldn_stats.models.crossover_np.paired_responders`` output: ``contrast`` (``"b / a"``),
+        ``threshold, n, responders_a, responders_b, n_b_only, n_a_only, estimate,
+        conf_low, conf_high, p_value``; None or empty (not a 2x2 design, or no percent
+        change) gives a table saying so.
+    number : str
+    footnotes : sequence of str
+
+    Returns
+    -------
+    Table
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"contrast": ["LDN / PBO"], "threshold": [30.0], "n": [29],
+    ...     "responders_a": [5], "responders_b": [11], "n_b_only": [8], "n_a_only": [2],
+    ...     "estimate": [4.0], "conf_low": [0.8], "conf_high": [38.6], "p_value": [0.109]})
+    >>> paired_responder_table(s, number="2.5").display.iloc[0].tolist()
+    ['>= 30% reduction', '29', '11 (37.9%)', '5 (17.2%)', '8 / 2', '4.00 (0.80, 38.60)', '0.109']
+    """
+    cols = ["Responder", "Subjects with both periods", "Treatment n (%)", "Reference n (%)",
+            "Discordant (treatment only / reference only)", "Conditional OR (95% CI)",
+            "McNemar exact p"]
+    rows = []
+    summary = pd.DataFrame() if summary is None else summary
+    for _, r in summary.iterrows():
+        ci = format_ci(r["conf_low"], r["conf_high"], 2)
+        rows.append([f">= {format_number(r['threshold'], 0)}% reduction",
+                     format_number(r["n"], 0), format_n_pct(r["responders_b"], r["n"]),
+                     format_n_pct(r["responders_a"], r["n"]),
+                     f"{format_number(r['n_b_only'], 0)} / {format_number(r['n_a_only'], 0)}",
+                     f"{format_number(r['estimate'], 2)} {ci}".strip(), format_p(r["p_value"])])
+    contrast = str(summary["contrast"].iloc[0]) if len(summary) else "treatment / reference"
+    notes = (*footnotes,
+             f"Conditional (within-subject) odds ratio {contrast} = discordant pairs "
+             "responding on treatment only / on reference only, exact CI; McNemar exact "
+             "(binomial) test. Period effects are ignored.")
+    if not rows:
+        notes = (*notes, "Not available: paired responders need a 2x2 design with percent "
+                 "change.")
+    return Table(number, "responders", "Responders at >= 30% and >= 50% pain reduction "
+                 "(paired, crossover)", summary, pd.DataFrame(rows, columns=cols), notes)
 
 
 def adverse_event_table(summary: pd.DataFrame, *, number: str,
