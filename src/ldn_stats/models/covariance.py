@@ -452,6 +452,14 @@ class PatternBatch:
     valid : (P, n) bool, optional
         Which rows are real; padded rows get ``V = 1`` on the diagonal, no
         covariance with other rows and zero derivatives.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> b = PatternBatch(group=np.array([0]), pos=np.array([[0, 2]]), coords=None,
+    ...                  clusters=np.zeros((1, 2, 0), dtype=int))
+    >>> b.pos.shape
+    (1, 2)
     """
 
     group: np.ndarray

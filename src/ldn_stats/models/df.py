@@ -47,7 +47,14 @@ DF_METHODS = ("satterthwaite", "kenward-roger", "kenward-roger-linear", "between
 
 @dataclass(frozen=True)
 class Inference:
-    """What the df rules need about a fitted model (see the module docstring)."""
+    """What the df rules need about a fitted model (see the module docstring).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Inference(np.zeros(1), np.eye(1), np.eye(1), "residual", 12.0).residual_df
+    12.0
+    """
 
     beta: np.ndarray
     phi: np.ndarray

@@ -65,7 +65,18 @@ class _Batch:
 
 @dataclass
 class LikelihoodState:
-    """Quantities at one ``theta``: objective, beta, its covariance and per-batch pieces."""
+    """Quantities at one ``theta``: objective, beta, its covariance and per-batch pieces.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ldn_stats.models.covariance import MarginalCovariance
+    >>> lik = Likelihood(np.ones((4, 1)), np.array([1.0, 2.0, 3.0, 5.0]),
+    ...                  np.array([1, 1, 2, 2]), MarginalCovariance(None))
+    >>> st = lik.state(np.array([1.0]))
+    >>> st.beta.round(6).tolist()
+    [2.75]
+    """
 
     theta: np.ndarray
     f: float

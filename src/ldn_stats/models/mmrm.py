@@ -44,7 +44,13 @@ _COLUMNS = ["estimate", "std_error", "df", "statistic", "p_value", "conf_low", "
 
 @dataclass(frozen=True)
 class OptimizerInfo:
-    """What the optimizer did: the accepted method, its iterations and every attempt."""
+    """What the optimizer did: the accepted method, its iterations and every attempt.
+
+    Examples
+    --------
+    >>> OptimizerInfo("L-BFGS-B", 14, 1e-6, ()).method
+    'L-BFGS-B'
+    """
 
     method: str
     iterations: int
@@ -100,6 +106,20 @@ class MMRMResult:
     reml : bool
     conf_level : float
         Confidence level of every interval (``1 - alpha``).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(5)
+    >>> d = pd.DataFrame({"ID": np.repeat(np.arange(25), 2), "V": np.tile(["a", "b"], 25)})
+    >>> d["Y"] = np.repeat(rng.normal(size=25), 2) + rng.normal(size=50)
+    >>> fit = mmrm("Y ~ V + us(V | ID)", d)
+    >>> fit.coef.index.tolist(), fit.covariance.shape, fit.aic > -2 * fit.loglik
+    (['(Intercept)', 'Vb'], (2, 2), True)
+    >>> fit.loglik = 0.0
+    Traceback (most recent call last):
+    ...
+    dataclasses.FrozenInstanceError: cannot assign to field 'loglik'
     """
 
     formula: str

@@ -47,7 +47,13 @@ RELATIVE_HESSIAN_TOL = 1e-8
 
 @dataclass(frozen=True)
 class Attempt:
-    """One optimizer run: what was tried and how it ended."""
+    """One optimizer run: what was tried and how it ended.
+
+    Examples
+    --------
+    >>> Attempt("BFGS", "moment", 10.0, 1e-7, 12, True, "converged").converged
+    True
+    """
 
     method: str
     start: str
@@ -60,7 +66,15 @@ class Attempt:
 
 @dataclass(frozen=True)
 class OptimizerResult:
-    """The accepted (or, when non-convergence is accepted, the best) attempt."""
+    """The accepted (or, when non-convergence is accepted, the best) attempt.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = OptimizerResult(np.zeros(1), 0.0, True, "BFGS", 3, 0.0, None, ())
+    >>> r.method, r.converged
+    ('BFGS', True)
+    """
 
     theta: np.ndarray
     f: float
