@@ -496,10 +496,16 @@ def mmrm(
     mmrm does with ``accept_singular = TRUE``. The covariance parametrizations are
     R mmrm's (:mod:`ldn_stats.models.covariance`); random-effect variances are
     parametrized linearly, as lme4/pbkrtest do. The Hessian is analytic; ``W``
-    for Satterthwaite and Kenward-Roger is its inverse (mmrm's ``theta_vcov``).
+    for Satterthwaite and Kenward-Roger is its inverse (mmrm's ``theta_vcov``),
+    except for Kenward-Roger in models with random effects, where ``W`` is the
+    inverse expected information, as pbkrtest (lmerTest, emmeans) computes it.
+    AIC and BIC count the covariance parameters only (R mmrm), not the fixed
+    effects (lme4 counts both).
 
     Validated against R mmrm 0.3.18 (``mmrm_r_reference.json``: every structure,
-    REML and ML, grouped, every df method) and SAS PROC MIXED listings.
+    REML and ML, grouped, every df method), SAS PROC MIXED listings (including
+    ``DDFM=KR`` for a spatial Gaussian structure) and, for random intercepts,
+    lme4 + lmerTest + pbkrtest (``tests/reference/crossover``).
 
     Examples
     --------
