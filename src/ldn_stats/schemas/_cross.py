@@ -112,7 +112,20 @@ def _plan_column(design: str) -> str:
 def cross_table_failures(
     adsl: pd.DataFrame, adeff: pd.DataFrame, adae: pd.DataFrame | None
 ) -> list[pd.DataFrame]:
-    """Failures of the rules that span rows or tables (typed tables, 0..n-1 index)."""
+    """Failures of the rules that span rows or tables (typed tables, 0..n-1 index).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "TRT01P": ["LDN", "PBO"],
+    ...                      "RANDFL": ["Y", "Y"]})
+    >>> adeff = pd.DataFrame({"USUBJID": ["1", "3"], "PARAMCD": ["PAINNRS"] * 2,
+    ...                       "ADY": [1, 1], "AVAL": [4.0, 5.0], "TRTA": ["PBO", None]})
+    >>> parts = cross_table_failures(adsl, adeff, None)
+    >>> pd.concat(parts)[["column", "usubjid", "row", "value"]].to_dict("records")
+    [{'column': 'USUBJID', 'usubjid': '3', 'row': 2, 'value': '3'}, \
+{'column': 'TRTA', 'usubjid': '1', 'row': 1, 'value': 'PBO (TRT01P LDN)'}]
+    """
     parts: list[pd.DataFrame] = []
     present = [c for c in DESIGN_COLUMNS if c in adsl.columns]
     design = design_of(adsl.columns)

@@ -29,6 +29,19 @@ def check_table(
     """Return the typed table and its failures (empty when it meets its model).
 
     ``frame`` must have a 0..n-1 index (row ``i`` is data row ``i + 1``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ldn_stats.schemas import AdaeModel
+    >>> raw = pd.DataFrame({"USUBJID": ["001", "002"], "AEDECOD": ["Nausea", "Headache"],
+    ...     "ASTDY": ["3", "x"], "AESEV": ["MILD", "MILD"], "AESER": ["N", "N"],
+    ...     "TRTA": ["LDN", ""]})
+    >>> typed, failures = check_table(raw, AdaeModel)
+    >>> typed["ASTDY"].tolist()
+    [3, <NA>]
+    >>> failures[["column", "usubjid", "row", "value", "rule"]].to_dict("records")
+    [{'column': 'ASTDY', 'usubjid': '002', 'row': 2, 'value': 'x', 'rule': 'a number'}]
     """
     schema = model.to_schema()
     table = schema.name

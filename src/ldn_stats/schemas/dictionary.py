@@ -78,8 +78,10 @@ def table_entry(name: str, model: type[DataFrameModel]) -> dict[str, object]:
     Returns
     -------
     dict
-        ``table``, ``title``, ``description`` and ``columns`` (each with
-        ``name, type, required, nullable, unique, rules, description``).
+        ``table``, ``title``, ``description``, ``unique_key`` (columns whose
+        combination is unique, from the model's ``Config.unique``; empty if
+        none) and ``columns`` (each with ``name, type, required, nullable,
+        unique, rules, description``).
 
     Examples
     --------
@@ -104,7 +106,11 @@ def table_entry(name: str, model: type[DataFrameModel]) -> dict[str, object]:
                 "description": " ".join((col.description or "").split()),
             }
         )
-    return {"table": name, "title": title, "description": body, "columns": columns}
+    key = [str(c) for c in (schema.unique or [])]
+    return {
+        "table": name, "title": title, "description": body, "unique_key": key,
+        "columns": columns,
+    }
 
 
 def _cell(text: str) -> str:
@@ -115,6 +121,8 @@ def _table_markdown(entry: Mapping[str, object]) -> str:
     lines = [f"# {entry['table']}: {entry['title']}", "", f"_{_NOTE}_", ""]
     if entry["description"]:
         lines += [str(entry["description"]), ""]
+    if entry["unique_key"]:
+        lines += ["Unique key: " + " x ".join(entry["unique_key"]) + ".", ""]  # type: ignore[arg-type]
     lines += [
         "| Column | Type | Required | May be empty | Unique | Rules | Description |",
         "|---|---|---|---|---|---|---|",
@@ -221,7 +229,17 @@ def write_dictionary(out_dir: str | os.PathLike[str]) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command entry: ``python -m ldn_stats.schemas.dictionary OUT_DIR``."""
+    """Command entry: ``python -m ldn_stats.schemas.dictionary OUT_DIR``; return the exit status.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     main([tmp])
+    /.../adae.json
+    ...
+    0
+    """
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
         print("usage: python -m ldn_stats.schemas.dictionary OUT_DIR", file=sys.stderr)
