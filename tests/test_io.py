@@ -53,6 +53,7 @@ def test_csv_with_bom_crlf_and_quotes(tmp_path):
         (HEADER, "header only (4 columns, 0 records)"),
         (b"\x00\x01\x02\x03binary" * 10, "expected UTF-8 comma-separated text, found binary data"),
         (b"PAR1\x00\x00", "found a Parquet file"),
+        (b"\x1f\x8b\x08\x00abc", "found a gzip-compressed file"),
         (b"USUBJID;ADY\n001;1\n", "expected comma-separated columns, found ';'"),
         (b"USUBJID\tADY\n001\t1\n", "expected comma-separated columns, found tab"),
         (HEADER + b"001,PAINNRS,1,5\n002,Z\xfcrich,1,5\n", "found byte 0xfc on line 3"),
@@ -60,7 +61,7 @@ def test_csv_with_bom_crlf_and_quotes(tmp_path):
         (b"USUBJID,ADY,ADY\n001,1,2\n", "expected unique column names, found repeated ['ADY']"),
         (b"\n001,1\n", "first line is blank"),
     ],
-    ids=["empty", "header-only", "binary", "parquet-bytes", "semicolon", "tab", "latin1",
+    ids=["empty", "header-only", "binary", "parquet-bytes", "gzip", "semicolon", "tab", "latin1",
          "ragged", "duplicate-columns", "blank-header"],
 )
 def test_unreadable_csv(tmp_path, data, message):

@@ -54,7 +54,13 @@ SUPPORTED_EXTENSIONS: tuple[str, ...] = (".csv", ".parquet", ".xpt", ".sas7bdat"
 CSV_FLOAT_FORMAT: str | None = None
 
 _SNIFF_BYTES = 8192
-_BINARY_MAGIC = {b"PAR1": "a Parquet file", b"PK\x03\x04": "a ZIP/XLSX file"}
+_BINARY_MAGIC = {
+    b"PAR1": "a Parquet file",
+    b"PK\x03\x04": "a ZIP/XLSX file",
+    b"\x1f\x8b": "a gzip-compressed file",
+    b"\xd0\xcf\x11\xe0": "an Excel 97-2003 (.xls) file",
+    b"HEADER RECORD*******": "a SAS transport (.xpt) file",
+}
 
 
 def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
