@@ -37,9 +37,8 @@ CASES = {
 MODES = {"kenward-roger": "kenward_roger", "satterthwaite": "satterthwaite"}
 
 def _params(keys, methods=tuple(MODES)):
-    """(key, df_method) pairs; KR on unbalanced designs waits for the engine's pbkrtest KR."""
-    balanced = {"xo2x2", "xo2x2_pchg", "williams4", "abb_baa"}
-    return [(k, m) for k in keys for m in methods if m != "kenward-roger" or k in balanced]
+    """(key, df_method) pairs."""
+    return [(k, m) for k in keys for m in methods]
 
 
 def _load(name: str) -> pd.DataFrame:
@@ -157,7 +156,7 @@ def test_diary_variance_components_match_lmer():
     assert xo.n_obs == ref["n_obs"]
 
 
-@pytest.mark.parametrize("df_method", ["satterthwaite"])
+@pytest.mark.parametrize("df_method", list(MODES))
 def test_diary_treatment_difference_matches_emmeans(df_method):
     xo = _diary(df_method)
     rc = REF["diary"][MODES[df_method]]["contrasts"]
