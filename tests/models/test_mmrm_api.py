@@ -176,3 +176,35 @@ def test_sas_spatial_gaussian_kenward_roger(fev, df_method, kr_par, se, df, f_va
     assert fit.coef["df"].round(0).tolist() == df
     assert fit.anova().loc["ARMCD", "statistic"] == pytest.approx(f_value, abs=0.01)
     assert round(-2 * fit.loglik, 1) == 3868.2
+
+
+def test_empirical_satterthwaite_df_is_bell_mccaffrey(fev):
+    # witness: the Bell & McCaffrey (2002) formula as R mmrm's satterthwaite vignette
+    # states it (g_i = (I - H)_i' x~_i Phi c in the whitened space, V = I,
+    # df = tr(G)^2 / sum G_ij^2), computed here by brute force; tolerance 1e-8 relative
+    data = fev.iloc[:240]
+    fit = mmrm("FEV1 ~ ARMCD * AVISIT + us(AVISIT | USUBJID)", data, vcov="empirical")
+    used = data.loc[data["FEV1"].notna()]
+    X = fit.spec.matrix(used)
+    sigma = fit.covariance.to_numpy()
+    levels = list(fit.covariance.index)
+    blocks = []
+    for _, rows in used.groupby("USUBJID", sort=False).indices.items():
+        pos = [levels.index(v) for v in used["AVISIT"].iloc[rows]]
+        L = np.linalg.cholesky(sigma[np.ix_(pos, pos)])
+        blocks.append(np.linalg.solve(L, X[rows]))
+    Xt = np.vstack(blocks)
+    phi = np.linalg.inv(Xt.T @ Xt)
+    H = Xt @ phi @ Xt.T
+    starts = np.cumsum([0] + [len(b) for b in blocks])
+    c = np.zeros(X.shape[1])
+    c[1] = 1.0  # ARMCDTRT
+    g = []
+    for i, xb in enumerate(blocks):
+        rows = slice(starts[i], starts[i + 1])
+        g.append((np.eye(len(Xt)) - H)[rows].T @ (xb @ phi @ c))
+    G = np.array(g) @ np.array(g).T
+    expected = np.trace(G) ** 2 / np.sum(G * G)
+    assert fit.coef["df"].iloc[1] == pytest.approx(expected, rel=1e-8)
+    with pytest.raises(ModelError, match="cannot be combined"):
+        mmrm(FORMULA, fev, vcov="empirical", df_method="kenward-roger")

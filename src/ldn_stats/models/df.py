@@ -17,6 +17,8 @@ information of ``theta``), exactly as R mmrm computes them.
   between-subject terms ``n_subjects - (1 + p_between)``, the intercept the
   within df; a contrast takes the smallest df of the coefficients it involves.
 * ``residual``: ``N - p``.
+* with the empirical (sandwich) covariance, ``satterthwaite`` uses Bell &
+  McCaffrey's (2002) df ``tr(G)^2 / sum G_ij^2``, as R mmrm does.
 
 Validated against R mmrm 0.3.18 (``mmrm_r_reference.json``).
 
@@ -64,6 +66,7 @@ class Inference:
     Pk: np.ndarray | None = None
     W: np.ndarray | None = None
     column_df: np.ndarray | None = None  # between-within df per coefficient
+    subject_info: np.ndarray | None = None  # X_i' V_i^-1 X_i per subject (empirical df)
 
 
 def _sat_1d(inf: Inference, l: np.ndarray) -> float:
@@ -76,8 +79,26 @@ def _sat_1d(inf: Inference, l: np.ndarray) -> float:
     return 2.0 * v * v / denom
 
 
+def _empirical_1d(inf: Inference, l: np.ndarray) -> float:
+    """Bell & McCaffrey (2002) df of the sandwich variance of ``l' beta`` (as R mmrm).
+
+    With ``b = Phi l``, ``d_i = b' M_i b`` and ``a_i = M_i b``, the matrix
+    ``G = diag(d) - A Phi A'`` (``G_ij = g_i' g_j`` in the whitened space) gives
+    ``df = tr(G)^2 / sum_ij G_ij^2``.
+    """
+    b = inf.phi @ l
+    A = inf.subject_info @ b  # (n, p)
+    d = A @ b
+    B = A @ inf.phi @ A.T
+    G = np.diag(d) - B
+    den = float(np.sum(G * G))
+    return float(np.trace(G) ** 2 / den) if den > 0 else float("inf")
+
+
 def _row_df(inf: Inference, l: np.ndarray) -> float:
     m = inf.method
+    if m == "satterthwaite" and inf.subject_info is not None:
+        return _empirical_1d(inf, l)
     if m in ("satterthwaite", "kenward-roger", "kenward-roger-linear"):
         return _sat_1d(inf, l)
     if m == "between-within":
@@ -140,9 +161,11 @@ def f_test(inf: Inference, L: np.ndarray) -> tuple[float, float, float]:
     except np.linalg.LinAlgError:
         raise ModelError("the contrast matrix does not have full row rank") from None
     if m == "satterthwaite":
-        _vals, vecs = np.linalg.eigh(L @ inf.phi @ L.T)
+        empirical = inf.subject_info is not None
+        _vals, vecs = np.linalg.eigh(L @ (inf.vcov if empirical else inf.phi) @ L.T)
         Q = vecs.T @ L
-        nu = np.array([_sat_1d(inf, row) for row in Q])
+        nu = np.array([_empirical_1d(inf, row) if empirical else _sat_1d(inf, row)
+                       for row in Q])
         return stat, float(q), _md_denominator(nu)
     if m == "between-within":
         used = np.any(np.abs(L) > 0, axis=0)

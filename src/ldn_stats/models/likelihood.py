@@ -446,6 +446,18 @@ class Likelihood:
                 meat += s.T @ s
         return meat
 
+    def subject_information(self, st: LikelihoodState) -> np.ndarray:
+        """Per-subject ``M_i = X_i' V_i^-1 X_i`` (n_subjects, p, p), in pattern order."""
+        p = self.p
+        Xw = self.X * np.sqrt(self.weights)[:, None]
+        out = []
+        for part in st.parts:
+            for j, rows in enumerate(part["batch"].rows):
+                nv = rows.shape[1]
+                xs = Xw[rows]  # (n_s, nv, p)
+                out.append(np.einsum("sua,uv,svb->sab", xs, part["Vinv"][j][:nv, :nv], xs))
+        return np.concatenate(out) if out else np.zeros((0, p, p))
+
     def subject_quantities(self, st: LikelihoodState):
         """Yield (rows, Vinv, weights-scaled rows) per pattern for residual computations."""
         for part in st.parts:

@@ -454,8 +454,9 @@ def mmrm(
         ``asymptotic`` (model-based; Kenward-Roger adjusted under those df methods)
         or ``empirical`` (sandwich, SAS EMPIRICAL / mmrm "Empirical" CR0). The
         default is R mmrm's: ``empirical`` with ``df_method="residual"``, else
-        ``asymptotic``. With ``empirical`` the df come from ``df_method`` computed on
-        the model-based covariance.
+        ``asymptotic``. With ``empirical``, ``satterthwaite`` df are Bell & McCaffrey's
+        (as R mmrm); ``between-within`` and ``residual`` are unchanged; Kenward-Roger
+        cannot be combined with it.
     conf_level : float
         Confidence level of the intervals (``1 - alpha``), default 0.95.
     accept_nonconvergence : bool
@@ -527,6 +528,9 @@ def mmrm(
         vcov = "empirical" if df_method == "residual" else "asymptotic"
     if vcov not in _VCOV:
         raise ModelError(f"vcov must be one of {', '.join(_VCOV)}, got {vcov!r}")
+    if vcov == "empirical" and df_method.startswith("kenward-roger"):
+        raise ModelError("Kenward-Roger has its own adjusted covariance; it cannot be "
+                         "combined with vcov='empirical'")
     if kr_parametrization not in ("mmrm", "sas"):
         raise ModelError(
             f"kr_parametrization must be 'mmrm' or 'sas', got {kr_parametrization!r}")
@@ -587,14 +591,18 @@ def mmrm(
         else:
             vc, Pk = lik.kenward_roger(st, W_kr, linear=linear)
         W = W_kr
+    subject_info = None
     if vcov == "empirical":
         vc = phi @ lik.empirical_meat(st) @ phi
+        if df_method == "satterthwaite":
+            subject_info = _frozen(lik.subject_information(st))
     n_sub = lik.n_subjects
     inf = Inference(beta=_frozen(st.beta), phi=_frozen(phi), vcov=_frozen(vc),
                     method=df_method, residual_df=float(lik.n_obs - lik.p), Pk=_frozen(Pk),
                     W=_frozen(W),
                     column_df=_frozen(_between_within(spec, X, lik, d[subject].to_numpy()))
-                    if df_method == "between-within" else None)
+                    if df_method == "between-within" else None,
+                    subject_info=subject_info)
     names = list(spec.columns)
     est, se, dfs = t_tests(inf, np.eye(len(names)))
     coef = _table(est, se, dfs, conf_level, index=pd.Index(names, name="term"))
