@@ -3,13 +3,20 @@ no traceback, and nothing written (issue 2, "Done when")."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+import ldn_stats
 from _trial_tables import CORRUPTIONS, parallel_tables, snapshot, tables_for, write_trial
 from ldn_stats.cli import main
+
+# the subprocess runs the same ldn_stats as this test process, whatever the venv points at
+_SRC = str(Path(ldn_stats.__file__).resolve().parents[1])
+_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([_SRC, os.environ.get("PYTHONPATH", "")])}
 
 
 def _validate(folder) -> subprocess.CompletedProcess:
@@ -18,6 +25,7 @@ def _validate(folder) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         timeout=120,
+        env=_ENV,
     )
 
 
