@@ -29,6 +29,11 @@ class ReportFigure:
         What is shown: population, statistic, model.
     files : dict of str to bytes
         Format (``png``, ``svg``, ``pdf``) -> content.
+
+    Examples
+    --------
+    >>> ReportFigure("2.1", "k", "Title", "", {}).label
+    'Figure 2.1'
     """
 
     number: str

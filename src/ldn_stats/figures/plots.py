@@ -102,6 +102,14 @@ def mean_change_plot(summary: pd.DataFrame, visits: Sequence[str],
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"visit": ["W1"], "group": ["A"], "mean": [-1.0], "conf_low": [-1.5],
+    ...                   "conf_high": [-0.5]})
+    >>> mean_change_plot(s, ["W1"], {"A": "#0072B2"}, "Change").axes[0].get_ylabel()
+    'Change'
     """
     with figure_style():
         fig, (ax,) = _figure()
@@ -140,6 +148,17 @@ def trajectories_plot(data: pd.DataFrame, *, subject: str, group: str, visit: st
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"ID": [1, 1, 2, 2], "ARM": ["A", "A", "B", "B"], "V": ["W1", "W2"] * 2,
+    ...                   "CHG": [-1.0, -2.0, 0.0, -0.5]})
+    >>> fig = trajectories_plot(d, subject="ID", group="ARM", visit="V", value="CHG",
+    ...                         visits=["W1", "W2"], colours={"A": "#7F7F7F", "B": "#0072B2"},
+    ...                         ylabel="Change")
+    >>> [ax.get_title() for ax in fig.axes]
+    ['A', 'B']
     """
     groups = list(colours)
     pos = {v: i for i, v in enumerate(visits)}
@@ -182,6 +201,15 @@ def responder_curve_plot(final: pd.DataFrame, *, group: str, value: str,
     For reduction ``r`` in 0..100%, the curve is ``P(-PCHG >= r)`` among subjects
     with a value (the complement of the CDF of percent change).  Reference lines
     mark 30% and 50%.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"ARM": ["A", "A", "B"], "PCHG": [-40.0, -10.0, -60.0]})
+    >>> fig = responder_curve_plot(d, group="ARM", value="PCHG",
+    ...                            colours={"A": "#7F7F7F", "B": "#0072B2"})
+    >>> fig.axes[0].get_legend_handles_labels()[1]
+    ['A (n=2)', 'B (n=1)']
     """
     grid = np.linspace(0, 100, 201)
     with figure_style():
@@ -216,6 +244,14 @@ def waterfall_plot(final: pd.DataFrame, *, group: str, value: str,
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"ARM": ["A", "A", "B"], "PCHG": [-40.0, -10.0, -60.0]})
+    >>> fig = waterfall_plot(d, group="ARM", value="PCHG", colours={"A": "#7F7F7F", "B": "#0072B2"})
+    >>> len(fig.axes[0].patches)
+    3
     """
     d = final.dropna(subset=[value]).copy()
     d["_g"] = d[group].astype(str)
@@ -247,6 +283,14 @@ def forest_plot(effects: pd.DataFrame, xlabel: str) -> Figure:
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> e = pd.DataFrame({"subgroup": ["All subjects"], "level": [""], "n": [99],
+    ...                   "estimate": [-0.3], "conf_low": [-0.9], "conf_high": [0.3]})
+    >>> [t.get_text() for t in forest_plot(e, "LDN - PBO").axes[0].get_yticklabels()]
+    ['All subjects  (n=99)']
     """
     labels = [f"{r.subgroup} {r.level}".strip() + f"  (n={int(r.n)})"
               for r in effects.itertuples()]
@@ -282,6 +326,16 @@ def crossover_period_plot(data: pd.DataFrame, *, subject: str, period: str, sequ
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"ID": [1, 1, 2, 2], "P": [1, 2, 1, 2],
+    ...                   "SEQ": ["A-B", "A-B", "B-A", "B-A"], "Y": [50.0, 40.0, 45.0, 47.0]})
+    >>> fig = crossover_period_plot(d, subject="ID", period="P", sequence="SEQ", value="Y",
+    ...                             colours={"A-B": "#0072B2", "B-A": "#D55E00"}, ylabel="VAS")
+    >>> [ax.get_title() for ax in fig.axes]
+    ['Sequence A-B', 'Sequence B-A']
     """
     seqs = list(colours)
     with figure_style():
@@ -321,6 +375,15 @@ def within_subject_plot(diffs: pd.DataFrame, *, value: str, group: str,
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"diff": [-5.0, 2.0, -8.0], "seq": ["A-B", "B-A", "A-B"]})
+    >>> fig = within_subject_plot(d, value="diff", group="seq",
+    ...                           colours={"A-B": "#0072B2", "B-A": "#D55E00"}, xlabel="B - A")
+    >>> fig.axes[0].get_xlabel()
+    'B - A'
     """
     d = diffs.dropna(subset=[value]).sort_values([value, group], kind="mergesort")
     x = d[value].to_numpy(float)
@@ -360,6 +423,13 @@ def residual_plot(fitted: np.ndarray, residuals: np.ndarray) -> Figure:
     -----
     QQ positions are Blom's ``(i - 3/8) / (n + 1/4)`` normal quantiles against
     standardized ordered residuals.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> [ax.get_title() for ax in residual_plot(rng.normal(size=20), rng.normal(size=20)).axes]
+    ['Normal QQ', 'Residuals vs fitted']
     """
     r = np.asarray(residuals, float)
     f = np.asarray(fitted, float)
@@ -399,6 +469,13 @@ def heatmap_plot(matrix: pd.DataFrame, title: str, *, correlation: bool = True) 
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> m = pd.DataFrame([[1.0, 0.6], [0.6, 1.0]], index=["W1", "W2"], columns=["W1", "W2"])
+    >>> heatmap_plot(m, "Correlation").axes[0].get_title()
+    'Correlation'
     """
     m = matrix.to_numpy(float)
     k = len(matrix)

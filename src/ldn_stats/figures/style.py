@@ -76,6 +76,11 @@ def arm_colours(levels: Sequence[str], reference: str | None = None) -> dict[str
     -------
     dict of str to str
         Hex colours; levels other than the reference take the palette in sorted order.
+
+    Examples
+    --------
+    >>> arm_colours(["B", "A"])
+    {'A': '#0072B2', 'B': '#D55E00'}
     """
     out: dict[str, str] = {}
     others = sorted(v for v in levels if v != reference)
@@ -93,6 +98,13 @@ def figure_style() -> Iterator[None]:
     Yields
     ------
     None
+
+    Examples
+    --------
+    >>> import matplotlib as mpl
+    >>> with figure_style():
+    ...     mpl.rcParams["svg.hashsalt"]
+    'ldn_stats'
     """
     with plt.rc_context(_RC):
         yield
@@ -118,6 +130,12 @@ def save_figure(fig: matplotlib.figure.Figure,
     -------
     dict of str to bytes
         Format -> file content.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> save_figure(Figure(), ("svg",))["svg"][:5]
+    b'<?xml'
     """
     out: dict[str, bytes] = {}
     with plt.rc_context(_RC):

@@ -1,64 +1,21 @@
 """File helpers of the report layer: atomic writes, hashing, display paths (private).
 
-Atomic writes use :mod:`ldn_stats.io` (``atomic_write_bytes``, ``atomic_output_dir``)
-when that module provides them, else the equivalent local implementation below:
-a temporary file or folder in the destination's folder, then :func:`os.replace`.
+Atomic writes are :mod:`ldn_stats.io`'s ``atomic_output_dir``: every output folder appears whole.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
+
+from ldn_stats.io import atomic_output_dir
 
 __all__: list[str] = []
 
 
-def _local_write_bytes(path: str | Path, data: bytes) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-@contextlib.contextmanager
-def _local_output_dir(path: str | Path) -> Iterator[Path]:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
-    try:
-        yield tmp
-        os.chmod(tmp, 0o755)
-        old = None
-        if path.exists():
-            old = path.with_name(f".{path.name}.old-{os.getpid()}")
-            os.replace(path, old)
-        os.replace(tmp, path)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-try:  # the shared implementation, once ldn_stats.io provides it
-    from ldn_stats.io import atomic_output_dir as output_dir  # type: ignore[attr-defined]
-    from ldn_stats.io import atomic_write_bytes as write_bytes  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on the io module's progress
-    output_dir = _local_output_dir
-    write_bytes = _local_write_bytes
+# the shared atomic folder writer (a temporary folder beside the target, then os.replace)
+output_dir = atomic_output_dir
 
 
 def sha256_file(path: str | Path) -> str:

@@ -44,6 +44,11 @@ class AnalysisOutputs:
     figures : tuple of ReportFigure
     notes : tuple of str
         Outputs asked for but not drawable (with the reason).
+
+    Examples
+    --------
+    >>> list(AnalysisOutputs.__dataclass_fields__)
+    ['spec', 'result', 'tables', 'figures', 'notes']
     """
 
     spec: Spec
@@ -442,6 +447,40 @@ def analyse(spec: Spec, trial: Any, analysis: pd.DataFrame) -> AnalysisOutputs:
     Returns
     -------
     AnalysisOutputs
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from types import SimpleNamespace
+    >>> from ldn_stats.report.spec import parse_spec
+    >>> rng = np.random.default_rng(0)
+    >>> adsl = pd.DataFrame({"USUBJID": [f"S{i}" for i in range(12)], "SITEID": "01",
+    ...                      "AGE": 40 + np.arange(12), "SEX": "F", "RANDFL": "Y", "ITTFL": "Y",
+    ...                      "SAFFL": "Y", "TRT01P": ["LDN", "PBO"] * 6, "DCSREAS": ""})
+    >>> ana = adsl[["USUBJID", "SITEID", "AGE", "SEX", "ITTFL", "TRT01P"]].assign(
+    ...     PARAMCD="PAINNRS", AVISIT="Week 1", AVISITN=1, BASE=rng.normal(6, 1, 12),
+    ...     CHG=rng.normal(-1, 1, 12), ANL01FL="Y")
+    >>> spec = parse_spec('''
+    ... [analysis]
+    ... name = "demo"
+    ... number = 1
+    ... title = "Demo"
+    ... estimand = "LDN - PBO in change at week 1."
+    ... [data]
+    ... trial = "unused"
+    ... [model]
+    ... kind = "ancova"
+    ... formula = "CHG ~ BASE + TRT01P"
+    ... [outputs]
+    ... tables = ["baseline", "lsmeans"]
+    ... ''')
+    >>> out = analyse(spec, SimpleNamespace(adsl=adsl, adae=None), ana)
+    >>> for t in out.tables:
+    ...     print(t.caption)
+    Table 1.1. Baseline characteristics by arm
+    Table 1.2. LS-means by arm and visit, and differences between arms
+    >>> out.result.differences["contrast"].tolist()
+    ['LDN - PBO']
     """
     ctx = _prepare(spec, trial, analysis)
     result = _fit(ctx)

@@ -46,6 +46,13 @@ def write_appendix(specs: Sequence[Spec], analyses_dir: Path, out_root: Path) ->
     Returns
     -------
     list of pathlib.Path
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     [p.name for p in write_appendix([], Path("analyses"), Path(tmp))]
+    ['index.html', 'appendix.docx', 'manifest.json']
     """
     from ldn_stats.report.runner import OUTPUTS_FILE, _versions, dumps
 

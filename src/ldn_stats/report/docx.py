@@ -39,6 +39,11 @@ def render_docx(sections: Sequence[dict[str, Any]], *, title: str, generator: st
     -----
     Core-property dates and zip entry timestamps are fixed
     (:mod:`ldn_stats.tables._docx`), so equal content gives equal bytes.
+
+    Examples
+    --------
+    >>> render_docx([], title="Appendix", generator="ldn_stats")[:2]
+    b'PK'
     """
     from docx.shared import Inches
 

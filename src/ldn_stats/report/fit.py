@@ -79,6 +79,15 @@ class AnalysisResult:
         For the diagnostic plots.
     extra : dict of str to pandas.DataFrame
         Crossover parts: ``period_effects``, ``variance_components``, ``carryover``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"TRT01P": ["A", "A", "B", "B"], "BASE": [6.0, 7.0, 6.0, 7.0],
+    ...                   "CHG": [-1.0, -2.0, -2.0, -3.0]})
+    >>> r = fit_ancova(d, "CHG ~ BASE + TRT01P", arm="TRT01P", reference="A")
+    >>> r.kind, r.df_method, list(r.differences.columns)[:3]
+    ('ancova', 'residual', ['visit', 'contrast', 'estimate'])
     """
 
     kind: str
@@ -189,6 +198,15 @@ def fit_ancova(data: pd.DataFrame, formula: str, *, arm: str, reference: str,
     used and other factors weighted equally over their levels (SAS LSMEANS, R
     emmeans).  Witness for the OLS pieces: ``lm(CHG ~ BASE + TRT01P)`` in R;
     tested to 1e-10 against statsmodels OLS in ``tests/report/test_fit.py``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"TRT01P": ["A", "A", "B", "B"], "BASE": [6.0, 7.0, 6.0, 7.0],
+    ...                   "CHG": [-1.0, -2.0, -2.0, -3.0]})
+    >>> r = fit_ancova(d, "CHG ~ BASE + TRT01P", arm="TRT01P", reference="A", visit_label="W4")
+    >>> float(r.differences["estimate"].iloc[0]), r.lsmeans["group"].tolist()
+    (-1.0, ['A', 'B'])
     """
     outcome, terms = _parse_additive(formula)
     if arm not in terms:
@@ -285,6 +303,19 @@ def fit_crossover_ols(data: pd.DataFrame, *, outcome: str, treatment: str = "TRT
     subject and period effects with equal weights.  With complete 2x2 data the
     treatment contrast equals the Hills-Armitage estimate (half the difference of
     the sequences' mean period differences) with ``n - 2`` df; tested to 1e-10.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"USUBJID": list("11223344"), "APERIOD": [1, 2] * 4,
+    ...                   "TRTSEQP": ["A-B"] * 4 + ["B-A"] * 4,
+    ...                   "TRTA": ["A", "B", "A", "B", "B", "A", "B", "A"],
+    ...                   "Y": [5.0, 3.0, 6.0, 4.5, 2.0, 5.0, 3.5, 6.5]})
+    >>> r = fit_crossover_ols(d, outcome="Y", reference="A")
+    >>> r.differences["contrast"][0], round(float(r.differences["estimate"][0]), 3)
+    ('B - A', -2.375)
+    >>> float(r.differences["df"][0])
+    2.0
     """
     d = data.dropna(subset=[outcome, treatment, period]).copy()
     subj = _levels(d[subject].astype(str))
@@ -408,6 +439,22 @@ def from_mmrm_result(res: Any, *, formula: str, arm: str, visit: str, reference:
     Returns
     -------
     AnalysisResult
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from ldn_stats.models.mmrm import mmrm
+    >>> rng = np.random.default_rng(1)
+    >>> d = pd.DataFrame({"USUBJID": np.repeat(np.arange(20), 2),
+    ...                   "AVISIT": np.tile(["W1", "W2"], 20),
+    ...                   "TRT01P": np.repeat(["PBO", "LDN"] * 10, 2)})
+    >>> d["TRT01P"] = pd.Categorical(d["TRT01P"], ["PBO", "LDN"])
+    >>> d["CHG"] = rng.normal(size=40)
+    >>> formula = "CHG ~ TRT01P * AVISIT + us(AVISIT | USUBJID)"
+    >>> r = from_mmrm_result(mmrm(formula, d), formula=formula, arm="TRT01P", visit="AVISIT",
+    ...                      reference="PBO", df_method="satterthwaite")
+    >>> r.differences[["visit", "contrast"]].values.tolist()
+    [['W1', 'LDN - PBO'], ['W2', 'LDN - PBO']]
     """
     ls = _frame(res.lsmeans(arm, by=visit), "estimate")
     pw = _orient(_frame(res.pairwise(arm, by=visit), "estimate"), reference)
@@ -474,6 +521,21 @@ def from_crossover_result(res: Any, *, treatment: str, reference: str, df_method
     Returns
     -------
     AnalysisResult
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> row = {"estimate": -13.5, "std_error": 6.3, "df": 27.6, "statistic": -2.1,
+    ...        "p_value": 0.04, "conf_low": -26.3, "conf_high": -0.7}
+    >>> res = SimpleNamespace(effects=pd.DataFrame([{"contrast": "LDN - PBO", **row}]),
+    ...                       lsmeans=pd.DataFrame([{"TRTA": "LDN", **row}]),
+    ...                       period_effects=None, variance_components=None, icc=0.3,
+    ...                       carryover=None)
+    >>> r = from_crossover_result(res, treatment="TRTA", reference="PBO",
+    ...                           df_method="kenward-roger", description="PCHG ~ ...")
+    >>> dict(r.details)["Intra-class correlation"]
+    0.3
     """
     eff = _orient(_frame(res.effects, "estimate"), reference).assign(visit="")
     ls = _frame(res.lsmeans, "estimate").rename(columns={treatment: "group"}).assign(visit="")
@@ -545,6 +607,16 @@ def subgroup_effects(final: pd.DataFrame, *, arm: str, reference: str, outcome: 
     -----
     Each subgroup is a separate ANCOVA ``outcome ~ covariate + arm`` (no
     interaction model): descriptive, as forest plots are.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> d = pd.DataFrame({"TRT01P": ["LDN", "PBO"] * 20, "AGE": np.arange(40) + 30,
+    ...                   "SITEID": "01", "BASE": rng.normal(6, 1, 40),
+    ...                   "CHG": rng.normal(-1, 1, 40)})
+    >>> subgroup_effects(d, arm="TRT01P", reference="PBO")["subgroup"].tolist()
+    ['All subjects', 'Site', 'Age', 'Age', 'Baseline pain', 'Baseline pain']
     """
     d = final.dropna(subset=[outcome, covariate, arm])
     age_cut = float(d["AGE"].median())

@@ -53,6 +53,18 @@ def render_html(sections: Sequence[dict[str, Any]], *, title: str, generator: st
     Returns
     -------
     str
+
+    Examples
+    --------
+    >>> e = {"number": "1.1", "key": "k", "title": "T", "footnotes": [], "columns": ["A"],
+    ...      "rows": [["1"]]}
+    >>> table_from_entry(e).caption
+    'Table 1.1. T'
+
+    Examples
+    --------
+    >>> "<h1>Appendix</h1>" in render_html([], title="Appendix", generator="ldn_stats")
+    True
     """
     esc = html.escape
     out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',

@@ -31,6 +31,12 @@ def git_commit(folder: str | Path) -> str | None:
     -------
     str or None
         40 hex digits, or None outside a repository or without git.
+
+    Examples
+    --------
+    >>> sha = git_commit(".")
+    >>> sha is None or len(sha) == 40
+    True
     """
     try:
         out = subprocess.run(["git", "-C", str(folder), "rev-parse", "HEAD"],
@@ -67,6 +73,12 @@ def build_manifest(sections: Sequence[Mapping[str, Any]], *, command: str,
         ``analyses`` (name, number, spec path and SHA-256, seed, model, inputs),
         ``inputs`` (every input file -> SHA-256: specs and trial files),
         ``packages``, ``git_commit``, ``command``, ``outputs``, ``source_date``.
+
+    Examples
+    --------
+    >>> build_manifest([], command="ldn-stats report", outputs={"a.csv": "00"},
+    ...                git_commit=None)["outputs"]
+    {'a.csv': '00'}
     """
     inputs: dict[str, str] = {}
     analyses = []

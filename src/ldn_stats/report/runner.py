@@ -137,9 +137,11 @@ def _catalogue(out: AnalysisOutputs, inputs: dict[str, str], fingerprint: str) -
     }
 
 
-def write_outputs(out: AnalysisOutputs, out_root: str | Path, inputs: dict[str, str],
+def _write_outputs(out: AnalysisOutputs, out_root: str | Path, inputs: dict[str, str],
                   fingerprint: str) -> list[Path]:
     """Write one analysis's files into ``out_root/<name>/`` atomically (whole folder).
+
+    Called by :func:`run_spec`.
 
     Parameters
     ----------
@@ -154,6 +156,16 @@ def write_outputs(out: AnalysisOutputs, out_root: str | Path, inputs: dict[str, 
     -------
     list of pathlib.Path
         Files written, sorted.
+
+    Examples
+    --------
+    >>> print(dumps({"b": 1, "a": [1.5]}), end="")
+    {
+      "a": [
+        1.5
+      ],
+      "b": 1
+    }
     """
     target = Path(out_root) / out.spec.name
     rel: list[str] = []
@@ -196,12 +208,19 @@ def run_spec(spec_path: str | Path, out_root: str | Path = "reports") -> list[Pa
     ------
     SpecError, DataError, ValidationError, ModelError
         From the spec, the trial folder or the model; nothing is written then.
+
+    Examples
+    --------
+    >>> run_spec("no/such.toml", "reports")
+    Traceback (most recent call last):
+    ...
+    ldn_stats.errors.SpecError: such.toml: cannot read spec file no/such.toml: ...
     """
     spec = load_spec(spec_path)
     inputs = _inputs(spec)
     trial, table = _load_trial_and_derive(spec)
     out = analyse(spec, trial, table)
-    return write_outputs(out, out_root, inputs, _fingerprint(spec, inputs))
+    return _write_outputs(out, out_root, inputs, _fingerprint(spec, inputs))
 
 
 def _up_to_date(spec: Spec, out_root: Path) -> bool:
@@ -233,6 +252,15 @@ def build_report(analyses_dir: str | Path = "analyses",
     ------
     SpecError
         No specs, a name not matching its file, or a duplicated number.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     build_report(tmp, tmp)
+    Traceback (most recent call last):
+    ...
+    ldn_stats.errors.SpecError: no analysis specs (*.toml) found in ...
     """
     from ldn_stats.report.appendix import write_appendix
 

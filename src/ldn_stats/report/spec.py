@@ -187,6 +187,24 @@ class Spec:
         The spec file name (as recorded in outputs).
     sha256 : str
         SHA-256 of the spec file's bytes.
+
+    Examples
+    --------
+    >>> s = parse_spec('''
+    ... [analysis]
+    ... name = "x"
+    ... number = 2
+    ... title = "X"
+    ... estimand = "E"
+    ... [data]
+    ... trial = "../data/demo/final"
+    ... [model]
+    ... kind = "crossover-ols"
+    ... [outputs]
+    ... tables = ["crossover_effects"]
+    ... ''')
+    >>> s.design, s.model.df_method, s.population
+    ('crossover', 'residual', 'ITTFL')
     """
 
     name: str
@@ -297,6 +315,13 @@ def parse_spec(text: str, source: str = "<spec>", base_dir: Path | None = None) 
     SpecError
         Malformed TOML, a missing or unknown key, a wrong type or value; the
         message names the key.
+
+    Examples
+    --------
+    >>> parse_spec('[analysis]\\nname = "x"\\nnumber = -1', source="x.toml")
+    Traceback (most recent call last):
+    ...
+    ldn_stats.errors.SpecError: x.toml: analysis.number: expected a positive integer, found -1
     """
     chk = _Checker(source)
     try:

@@ -69,6 +69,16 @@ def baseline_table(summary: pd.DataFrame, *, number: str, baseline_label: str,
     -------
     Table
         Rows: N; age and baseline mean (SD) and median (min, max); sex and site n (%).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ldn_stats.tables.summaries import baseline_summary
+    >>> s = pd.DataFrame({"ARM": ["A", "B"], "AGE": [40, 50], "SEX": ["F", "M"],
+    ...                   "SITEID": ["1", "1"], "BASE": [6.0, 7.0]})
+    >>> t = baseline_table(baseline_summary(s, "ARM"), number="1.1", baseline_label="Pain")
+    >>> t.display.iloc[1].tolist()
+    ['Age (years), mean (SD)', '40.0', '50.0', '45.0 (7.1)']
     """
     groups = list(dict.fromkeys(summary["group"]))
     val = summary.set_index(["variable", "level", "statistic", "group"])["value"]
@@ -108,6 +118,15 @@ def disposition_table(summary: pd.DataFrame, *, number: str,
     Returns
     -------
     Table
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ldn_stats.tables.summaries import disposition_summary
+    >>> a = pd.DataFrame({"ARM": ["A", "A", "B"], "RANDFL": "Y",
+    ...                   "DCSREAS": ["", "ADVERSE EVENT", ""]})
+    >>> disposition_table(disposition_summary(a, "ARM"), number="1.2").display.iloc[3].tolist()
+    ['  ADVERSE EVENT', '1 (50.0%)', '0 (0.0%)', '1 (33.3%)']
     """
     groups = list(dict.fromkeys(summary["group"]))
     rand = summary[summary["category"] == "Randomized"].set_index("group")["n"]
@@ -145,6 +164,15 @@ def lsmeans_table(lsmeans: pd.DataFrame, differences: pd.DataFrame, *, number: s
     Table
         ``numeric`` stacks LS-means (``term = "lsmean"``) and differences
         (``term = "difference"``) with the full inference columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ls = pd.DataFrame({"visit": [""], "group": ["A"], "estimate": [1.0], "std_error": [0.5]})
+    >>> di = pd.DataFrame({"visit": [], "contrast": [], "estimate": [], "p_value": [],
+    ...                    "conf_low": [], "conf_high": []})
+    >>> lsmeans_table(ls, di, number="2.3").display.columns.tolist()[:2]
+    ['A LS-mean (SE)', 'Contrast']
     """
     groups = list(dict.fromkeys(lsmeans["group"]))
     visits = list(dict.fromkeys(lsmeans["visit"]))
@@ -190,6 +218,15 @@ def crossover_effects_table(differences: pd.DataFrame, extra: dict[str, pd.DataF
     Returns
     -------
     Table
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"visit": [""], "contrast": ["B - A"], "estimate": [-2.0],
+    ...                   "std_error": [1.0], "df": [20.0], "p_value": [0.06],
+    ...                   "conf_low": [-4.1], "conf_high": [0.1]})
+    >>> crossover_effects_table(d, {}, number="2.4").display.iloc[0].tolist()
+    ['Treatment', 'B - A', '-2.00', '1.00', '20.0', '(-4.10, 0.10)', '0.060']
     """
     parts = [differences.assign(effect="Treatment")]
     for key, label in (("period_effects", "Period"), ("carryover", "Carryover (sequence)")):
@@ -227,6 +264,15 @@ def responder_table(summary: pd.DataFrame, *, number: str, reference: str,
     Returns
     -------
     Table
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ldn_stats.tables.summaries import responder_summary
+    >>> d = pd.DataFrame({"ARM": ["T"] * 4 + ["P"] * 4, "CRIT1FL": list("YYYNYNNN")})
+    >>> s = responder_summary(d, "ARM", "P", flags=("CRIT1FL",))
+    >>> responder_table(s, number="1.4", reference="P").display.iloc[0, :3].tolist()
+    ['>= 30% reduction', 'T: 3 (75.0%)', 'P: 1 (25.0%)']
     """
     labels = {"CRIT1FL": ">= 30% reduction", "CRIT2FL": ">= 50% reduction"}
     rows = []
@@ -317,6 +363,16 @@ def adverse_event_table(summary: pd.DataFrame, *, number: str,
     Returns
     -------
     Table
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ldn_stats.tables.summaries import adverse_event_summary
+    >>> ae = pd.DataFrame({"USUBJID": ["1"], "AEDECOD": ["NAUSEA"], "AESER": ["N"],
+    ...                    "TRTA": ["A"]})
+    >>> t = adverse_event_table(adverse_event_summary(ae, {"A": 4, "B": 5}), number="1.5")
+    >>> t.display.iloc[2].tolist()
+    ['NAUSEA', '1 (25.0%)', '0 (0.0%)']
     """
     groups = list(dict.fromkeys(summary["group"]))
     denom = summary.drop_duplicates("group").set_index("group")["N"]
@@ -345,6 +401,12 @@ def model_table(details: Sequence[tuple[str, object]], *, number: str,
     Returns
     -------
     Table
+
+    Examples
+    --------
+    >>> model_table([("Converged", True), ("Subjects", 99), ("Residual variance", 1.23456)],
+    ...             number="1.6").display["Value"].tolist()
+    ['yes', '99', '1.2346']
     """
     def fmt(v: object) -> str:
         if isinstance(v, bool):

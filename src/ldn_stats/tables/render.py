@@ -70,6 +70,13 @@ def to_markdown(table: Table) -> str:
     Returns
     -------
     str
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = Table("1", "k", "T", pd.DataFrame(), pd.DataFrame({"a|b": ["x"]}))
+    >>> print(to_markdown(t).splitlines()[2])
+    | a\\|b |
     """
     body = table.display
     lines = [f"**{table.caption}**", ""]
