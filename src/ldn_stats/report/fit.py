@@ -472,8 +472,11 @@ def from_mmrm_result(res: Any, *, formula: str, arm: str, visit: str, reference:
         ("Degrees of freedom", df_method),
         ("Observations used", getattr(res, "n_obs", math.nan)),
         ("Subjects", getattr(res, "n_subjects", math.nan)),
-        ("Converged", "yes" if bool(getattr(res, "converged", False)) else "no"),
     ]
+    dropped = getattr(res, "n_rows_dropped", None)
+    if isinstance(dropped, int | float):
+        details.append(("Rows dropped (missing outcome or covariate)", dropped))
+    details.append(("Converged", "yes" if bool(getattr(res, "converged", False)) else "no"))
     opt = getattr(res, "optimizer", None)
     if opt is not None:
         method = getattr(opt, "method", None)
