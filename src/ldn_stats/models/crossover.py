@@ -94,6 +94,18 @@ class CrossoverResult:
     n_subjects, n_obs : int
         Used by the mixed model.
     df_method : str
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ldn_stats.models.crossover_design import williams_design
+    >>> rows = [(f"S{i}", "-".join(seq), p, t, 50 + i % 5 + 3 * p - 4 * (t == "B") + (i * p) % 3)
+    ...         for i, seq in enumerate(williams_design(2) * 4)
+    ...         for p, t in enumerate(seq, start=1)]
+    >>> d = pd.DataFrame(rows, columns=["USUBJID", "TRTSEQP", "APERIOD", "TRTA", "AVAL"])
+    >>> xo = crossover(d, df_method="satterthwaite")
+    >>> type(xo).__name__, xo.design, xo.levels
+    ('CrossoverResult', '2x2', ('A', 'B'))
     """
 
     effects: pd.DataFrame

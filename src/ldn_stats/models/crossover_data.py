@@ -104,6 +104,12 @@ class TwoByTwo:
         The two period values in order.
     n_dropped : int
         Subjects left out because a period's outcome was missing.
+
+    Examples
+    --------
+    >>> tb = TwoByTwo(wide=pd.DataFrame(), levels=("PBO", "LDN"), periods=(1, 2), n_dropped=0)
+    >>> tb.contrast
+    'LDN - PBO'
     """
 
     wide: pd.DataFrame
@@ -148,6 +154,16 @@ def two_by_two_wide(
         not follow its sequence.
     ModelError
         Not two periods and two treatments, or fewer than two complete subjects per sequence.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"USUBJID": list("aabbccddee"),
+    ...                   "TRTSEQP": ["A-B"] * 4 + ["B-A"] * 4 + ["A-B"] * 2,
+    ...                   "APERIOD": [1, 2] * 5, "TRTA": list("ABABBABAAB"),
+    ...                   "AVAL": [5.0, 3.0, 4.0, None, 2.0, 6.0, 1.0, 3.0, 4.0, 4.0]})
+    >>> tb = two_by_two_wide(d, "AVAL")
+    >>> len(tb.wide), tb.n_dropped, tb.contrast
+    (4, 1, 'B - A')
     """
     check_columns(data, [outcome, subject, period, treatment, sequence], "2x2 crossover")
     d = data[[subject, period, treatment, sequence, outcome]].copy()

@@ -98,7 +98,16 @@ def diary_crossover(
 
     Examples
     --------
-    See the module docstring.
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(6)
+    >>> rows = [(f"S{i}", s, p, t, day, 5 + 0.1 * i + 0.2 * p + rng.normal() - (t == "LDN"))
+    ...         for i, s in enumerate(["LDN-PBO", "PBO-LDN"] * 4)
+    ...         for p, t in enumerate(s.split("-"), start=1) for day in range(1, 6)]
+    >>> d = pd.DataFrame(rows, columns=["USUBJID", "TRTSEQP", "APERIOD", "TRTA", "APERDY",
+    ...                                 "AVAL"])
+    >>> xo = diary_crossover(d, df_method="satterthwaite")
+    >>> xo.design, xo.n_obs, xo.effects["contrast"].item()
+    ('diary', 80, 'LDN - PBO')
     """
     extra = [outcome, *covariates] + ([day] if day is not None else [])
     d, levels = prepare_crossover_data(data, subject, period, treatment, sequence, reference,
