@@ -187,3 +187,23 @@ def test_simulated_williams_and_abb_designs_run_through_the_pipeline():
         assert xo.design == ("2x2" if n_periods == 2 else "multi-period")
         assert xo.carryover is not None and np.isfinite(xo.carryover["p_value"].item())
         assert sorted(periods["TRTSEQP"].unique()) == sorted(sequences)
+
+
+def test_negative_within_subject_correlation_puts_subject_variance_at_zero():
+    # lme4 reports such a fit as singular with the subject variance at 0; the treatment
+    # estimate of complete 2x2 data stays the Hills-Armitage one (relative 1e-10)
+    rng = np.random.default_rng(3)
+    rows = []
+    for i in range(12):
+        seq = ("LDN", "PBO") if i % 2 else ("PBO", "LDN")
+        e = rng.normal(size=2)
+        e = e - 1.8 * e.mean()  # period values pulled apart: negative correlation
+        for p, t in enumerate(seq, start=1):
+            rows.append((f"S{i}", "-".join(seq), p, t, 50 - 3 * (t == "LDN") + 5 * e[p - 1]))
+    d = pd.DataFrame(rows, columns=["USUBJID", "TRTSEQP", "APERIOD", "TRTA", "AVAL"])
+    xo = crossover(d)
+    vc = xo.variance_components.set_index("component")["estimate"]
+    assert vc["between-subject"] == pytest.approx(0.0, abs=1e-8)
+    assert xo.icc == pytest.approx(0.0, abs=1e-8)
+    assert xo.effects["estimate"].item() == pytest.approx(
+        hills_armitage(d)["estimate"].item(), rel=1e-10)
