@@ -98,3 +98,24 @@ def test_pairwise_labels_and_order_follow_emmeans_revpairwise():
     np.testing.assert_allclose(got["estimate"], expected["estimate"], rtol=1e-6)
     np.testing.assert_allclose(got["std_error"], expected["SE"], rtol=1e-6)
     np.testing.assert_allclose(got["df"], expected["df"], atol=1e-4)
+
+
+def test_variance_component_at_zero_is_held_at_the_boundary():
+    # iid data: the between-subject variance estimate is 0 (lme4 "singular fit", SAS
+    # "estimated G matrix is not positive definite"); the fit reports 0 and the
+    # remaining model is the ordinary least-squares one. Witness: OLS with iid errors
+    # (REML residual variance = RSS / (n - p)); tolerance 1e-6 relative.
+    rng = np.random.default_rng(7)
+    d = pd.DataFrame({"ID": np.repeat(np.arange(30), 2), "T": np.tile(["A", "B"], 30)})
+    d["Y"] = rng.normal(size=60) + (d["T"] == "B")
+    # remove any between-subject signal: subject means all equal
+    d["Y"] = d["Y"] - d.groupby("ID")["Y"].transform("mean") + 0.5
+    fit = mmrm("Y ~ T + (1 | ID)", d)
+    assert fit.converged
+    vc = fit.variance_components.set_index("component")["estimate"]
+    assert vc["(1 | ID)"] == 0.0
+    X = np.column_stack([np.ones(60), (d["T"] == "B").to_numpy(float)])
+    beta, rss, *_ = np.linalg.lstsq(X, d["Y"].to_numpy(), rcond=None)
+    np.testing.assert_allclose(fit.coef["estimate"], beta, rtol=1e-6)
+    assert vc["residual"] == pytest.approx(rss[0] / 58, rel=1e-6)
+    assert any("boundary" in a.start for a in fit.optimizer.attempts)

@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -27,14 +28,14 @@ import numpy as np
 import pandas as pd
 import scipy.stats
 
-from ldn_stats.errors import ModelError, SingularDesignError
+from ldn_stats.errors import ConvergenceError, ModelError, SingularDesignError
 from ldn_stats.models._sas_kr import sas_jacobian
 from ldn_stats.models.covariance import MarginalCovariance, get_structure
 from ldn_stats.models.design import DesignSpec, build_design
 from ldn_stats.models.df import DF_METHODS, Inference, f_test, t_tests
 from ldn_stats.models.formula import SPATIAL_STRUCTURES, Formula, parse_formula
 from ldn_stats.models.likelihood import Likelihood
-from ldn_stats.models.optimize import Attempt, minimize_objective
+from ldn_stats.models.optimize import Attempt, failure_message, minimize_objective
 
 __all__ = ["MMRMResult", "OptimizerInfo", "mmrm"]
 
@@ -396,27 +397,38 @@ def _std_start(structure: str, m: int) -> np.ndarray:
 
 
 class _VarianceScale:
-    """Optimize log-variances where ``theta`` holds variances (random-effect models)."""
+    """Optimize log-variances where ``theta`` holds variances (random-effect models).
 
-    def __init__(self, lik: Likelihood, mask: np.ndarray) -> None:
+    ``fixed`` marks parameters held at zero (a variance component at its boundary);
+    the optimizer then works on the remaining ones.
+    """
+
+    def __init__(self, lik: Likelihood, mask: np.ndarray, fixed: np.ndarray | None = None,
+                 ) -> None:
         self.lik, self.mask = lik, mask
+        self.fixed = np.zeros_like(mask) if fixed is None else fixed
+        self.free = ~self.fixed
 
     def to_theta(self, phi):
-        th = np.array(phi, dtype=float)
-        th[self.mask] = np.exp(th[self.mask])
+        th = np.zeros(len(self.mask))
+        th[self.free] = phi
+        logs = self.mask & self.free
+        th[logs] = np.exp(th[logs])
         return th
 
     def value_and_grad(self, phi):
         th = self.to_theta(phi)
         f, g = self.lik.value_and_grad(th)
-        return f, np.where(self.mask, g * th, g)
+        g = np.where(self.mask, g * th, g)
+        return f, g[self.free]
 
     def hessian(self, phi):
         th = self.to_theta(phi)
         st = self.lik.state(th, order=1)
         H = self.lik.hessian(th, st)
         d = np.where(self.mask, th, 1.0)
-        return H * np.outer(d, d) + np.diag(np.where(self.mask, st.grad * th, 0.0))
+        H = H * np.outer(d, d) + np.diag(np.where(self.mask, st.grad * th, 0.0))
+        return H[np.ix_(self.free, self.free)]
 
 
 def mmrm(
@@ -656,12 +668,55 @@ def _optimize(lik, model, cov, X, y, pos, group, accept, polish=False):
     def check(t):
         return _degenerate(model, back(t))
 
+    if model.n_re == 0:
+        opt = minimize_objective(problem, starts, methods=methods, check=check,
+                                 accept_nonconvergence=accept, polish=polish)
+        return back(opt.theta), opt
     opt = minimize_objective(problem, starts, methods=methods, check=check,
-                             accept_nonconvergence=accept, polish=polish)
-    return back(opt.theta), opt
+                             accept_nonconvergence=True, polish=polish)
+    theta = back(opt.theta)
+    if not opt.converged:
+        # a variance component shrinking to zero: hold it at its boundary (SAS, lme4)
+        at_zero = _boundary_components(model, theta)
+        if at_zero.any():
+            fixed = np.zeros(model.n_theta, dtype=bool)
+            fixed[model.n_r:] = at_zero
+            reduced = _VarianceScale(lik, problem.mask, fixed)
+            phi = np.where(problem.mask, np.log(np.maximum(theta, 1e-300)), theta)[~fixed]
+            names = ", ".join(n for n, z in zip(model.re_names, at_zero, strict=True) if z)
+
+            def check_reduced(t):
+                return _degenerate(model, reduced.to_theta(t), skip=at_zero)
+
+            opt2 = minimize_objective(reduced, [(f"boundary ({names} = 0)", phi)],
+                                      methods=methods, check=check_reduced,
+                                      accept_nonconvergence=True, polish=polish)
+            attempts = opt.attempts + opt2.attempts
+            opt = dataclasses.replace(opt2, attempts=attempts) if opt2.converged else (
+                dataclasses.replace(opt, attempts=attempts))
+            if opt2.converged:
+                theta = reduced.to_theta(opt2.theta)
+    if not opt.converged and not accept:
+        raise ConvergenceError(failure_message(opt.attempts))
+    return theta, opt
 
 
-def _degenerate(model: MarginalCovariance, theta: np.ndarray) -> str | None:
+def _boundary_components(model: MarginalCovariance, theta: np.ndarray) -> np.ndarray:
+    """Random-effect variances below 1e-6 of the total variance."""
+    tau = theta[model.n_r:]
+    if model.structure is None:
+        resid = float(theta[0])
+    elif model.spatial:
+        resid = float(np.exp(theta[0]))
+    else:
+        resid = float(np.mean([np.trace(model.group_sigma(theta, g)[0]) / len(model.times)
+                               for g in range(len(model.groups))]))
+    total = resid + float(np.sum(np.abs(tau)))
+    return tau <= 1e-6 * total
+
+
+def _degenerate(model: MarginalCovariance, theta: np.ndarray,
+                skip: np.ndarray | None = None) -> str | None:
     if model.structure is not None and not model.spatial:
         for g, label in enumerate(model.groups):
             sig = model.group_sigma(theta, g)[0]
@@ -675,9 +730,9 @@ def _degenerate(model: MarginalCovariance, theta: np.ndarray) -> str | None:
             rho = 1.0 / (1.0 + np.exp(-theta[model.r_slice(g)][1]))
             if rho < 1e-8 or rho > 1 - 1e-8:
                 return f"spatial correlation at its boundary (rho = {rho:.3g})"
-    total = float(np.sum(np.abs(theta[model.n_r:]))) + 1.0
-    for name, tau in zip(model.re_names, theta[model.n_r:], strict=True):
-        if tau <= 1e-8 * total:
+    at_zero = _boundary_components(model, theta)
+    for r, name in enumerate(model.re_names):
+        if at_zero[r] and (skip is None or not skip[r]):
             return f"variance of random effect {name} is at zero (boundary)"
     return None
 

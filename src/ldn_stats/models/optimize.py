@@ -39,7 +39,13 @@ import scipy.optimize
 
 from ldn_stats.errors import ConvergenceError
 
-__all__ = ["RELATIVE_HESSIAN_TOL", "Attempt", "OptimizerResult", "minimize_objective"]
+__all__ = [
+    "RELATIVE_HESSIAN_TOL",
+    "Attempt",
+    "OptimizerResult",
+    "failure_message",
+    "minimize_objective",
+]
 
 #: SAS PROC MIXED's default convergence criterion (relative Hessian, CONVH).
 RELATIVE_HESSIAN_TOL = 1e-8
@@ -210,12 +216,23 @@ def minimize_objective(
         f, x, H, att = best
         return OptimizerResult(x, f, False, att.method, att.iterations, att.grad_norm, H,
                                tuple(attempts))
+    raise ConvergenceError(failure_message(attempts))
+
+
+def failure_message(attempts: Sequence[Attempt]) -> str:
+    """The ConvergenceError text: every attempt and how it ended.
+
+    Examples
+    --------
+    >>> failure_message([Attempt("BFGS", "moment", 5.0, 0.1, 7, False, "Hessian not finite")])
+    'no optimizer converged; tried: BFGS from moment start: Hessian not finite (...)'
+    """
     lines = "; ".join(
         f"{a.method} from {a.start} start: {a.message} (-2 log-likelihood {2 * a.f:.6g}, "
         f"max |gradient| {a.grad_norm:.3g}, {a.iterations} iterations)"
         for a in attempts
     )
-    raise ConvergenceError(f"no optimizer converged; tried: {lines}")
+    return f"no optimizer converged; tried: {lines}"
 
 
 def _polish(problem, x, f, gnorm, H, check, attempts, start_name):
