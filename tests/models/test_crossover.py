@@ -48,6 +48,7 @@ def test_2x2_companions_and_carryover_totals(xo2x2):
     assert xo.carryover["method"].item() == "subject totals t-test"
     assert xo.carryover["df"].item() == 22.0
     assert set(xo.responders["threshold"]) == {30.0, 50.0}
+    assert xo.responders_period_adjusted["threshold"].tolist() == [30.0, 50.0]
     assert xo.effect_sizes["measure"].tolist() == ["cohen_dz", "cohen_dav", "hedges_gav"]
     assert list(xo.effects.columns) == ["contrast", *COLS]
     assert xo.period_effects["contrast"].tolist() == ["2 - 1"]

@@ -23,6 +23,7 @@ from ldn_stats.models.crossover_np import (
     _pwilcox,
     carryover_totals,
     hills_armitage,
+    mainland_gart,
     paired_responders,
     wilcoxon_period_differences,
     within_subject_effect_sizes,
@@ -158,3 +159,33 @@ def test_three_periods_raise_model_error():
 def test_missing_column_raises_data_error(xo2x2):
     with pytest.raises(DataError, match="NOPE"):
         hills_armitage(xo2x2, outcome="NOPE")
+
+
+def test_mainland_gart_matches_r_fisher_test(xo2x2):
+    got = mainland_gart(xo2x2, thresholds=(30.0, 15.0), reference="LDN")
+    for row, ref in zip(got.itertuples(), REF["mainland_gart"], strict=True):
+        assert row.threshold == ref["cut"]
+        for col in ["a_first_period1", "a_first_period2", "b_first_period1", "b_first_period2"]:
+            assert getattr(row, col) == ref[col], col
+        # R: fisher.test(matrix(c(b1, a1, b2, a2), 2)): p-value rel 1e-10; the table odds
+        # ratio psi^2 and its CI, which R finds with uniroot: rel 1e-3 (abs 1e-9 at 0)
+        assert row.p_value == pytest.approx(ref["p_value"], rel=1e-10)
+        assert row.estimate**2 == pytest.approx(ref["table_or"], rel=1e-3, abs=1e-9)
+        assert row.conf_low**2 == pytest.approx(ref["table_or_low"], rel=1e-3, abs=1e-9)
+        assert row.conf_high**2 == pytest.approx(ref["table_or_high"], rel=1e-3)
+
+
+def test_mainland_gart_odds_ratio_is_square_root_of_table_odds_ratio():
+    # 2 x 2 table [[3, 1], [1, 3]] (b first / a first x period 1 / period 2); witness:
+    # R fisher.test(matrix(c(3, 1, 1, 3), 2)) p = 0.4857142857; conditional MLE of the
+    # table OR is 6.408309 (R estimate), so psi = sqrt of it; rel 1e-3
+    seqs = ["A-B"] * 6 + ["B-A"] * 6
+    pairs = [(-40, 0), (0, -40), (0, -40), (0, -40), (-40, -40), (0, 0),
+             (-40, 0), (-40, 0), (-40, 0), (0, -40), (0, 0), (-40, -40)]
+    rows = [(i, s, p, t, v) for i, (s, pair) in enumerate(zip(seqs, pairs, strict=True))
+            for p, (t, v) in enumerate(zip(s.split("-"), pair, strict=True), start=1)]
+    d = pd.DataFrame(rows, columns=["USUBJID", "TRTSEQP", "APERIOD", "TRTA", "PCHG"])
+    r = mainland_gart(d, thresholds=(30.0,)).iloc[0]
+    assert r["contrast"] == "B / A"
+    assert r["p_value"] == pytest.approx(0.4857142857, rel=1e-8)
+    assert r["estimate"] ** 2 == pytest.approx(6.408309, rel=1e-3)

@@ -42,6 +42,7 @@ from ldn_stats.models.crossover_design import parse_sequence
 from ldn_stats.models.crossover_np import (
     carryover_totals,
     hills_armitage,
+    mainland_gart,
     paired_responders,
     wilcoxon_period_differences,
     within_subject_effect_sizes,
@@ -94,6 +95,10 @@ class CrossoverResult:
     n_subjects, n_obs : int
         Used by the mixed model.
     df_method : str
+    responders_period_adjusted : pandas.DataFrame or None
+        2x2 with a percent-change column: the Mainland-Gart test (period-adjusted
+        responder odds ratio, Fisher's exact test), see
+        :func:`~ldn_stats.models.crossover_np.mainland_gart`.
 
     Examples
     --------
@@ -125,6 +130,7 @@ class CrossoverResult:
     n_subjects: int
     n_obs: int
     df_method: str
+    responders_period_adjusted: pd.DataFrame | None = None
 
 
 def _period_label(value: object) -> str:
@@ -404,7 +410,7 @@ def crossover(
 
     n_periods = len(d[period].cat.categories)
     two_by_two = n_periods == 2 and len(levels) == 2
-    ha = wmw = es = resp = None
+    ha = wmw = es = resp = mg = None
     if two_by_two:
         args = dict(outcome=y, subject=subject, period=period, treatment=treatment,
                     sequence=sequence, reference=levels[0])
@@ -419,6 +425,9 @@ def crossover(
         if has_pchg:
             resp = paired_responders(raw, pchg=pchg, subject=subject, treatment=treatment,
                                      reference=levels[0], alpha=1 - conf_level)
+            mg = mainland_gart(raw, pchg=pchg, subject=subject, period=period,
+                               treatment=treatment, sequence=sequence, reference=levels[0],
+                               alpha=1 - conf_level)
     else:
         carry = _extended_carryover(formula, d, df_method)
     return CrossoverResult(
@@ -426,5 +435,5 @@ def crossover(
         variance_components=vc, icc=icc, carryover=carry, hills_armitage=ha, wilcoxon=wmw,
         effect_sizes=es, responders=resp, model=fit, formula=formula, levels=tuple(levels),
         design="2x2" if two_by_two else "multi-period", n_subjects=fit.n_subjects,
-        n_obs=fit.n_obs, df_method=df_method,
+        n_obs=fit.n_obs, df_method=df_method, responders_period_adjusted=mg,
     )

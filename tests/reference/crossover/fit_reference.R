@@ -141,9 +141,28 @@ responders <- function(d, cut) {
        exact_p = bt$p.value, p_conf_low = bt$conf.int[1], p_conf_high = bt$conf.int[2])
 }
 
+# Mainland-Gart: discordant responders by sequence and period, Fisher's exact test;
+# rows: sequence starting on b (PBO-LDN), on a (LDN-PBO); columns: responded in period 1, 2
+mainland_gart <- function(d, cut) {
+  w <- reshape(d[, c("USUBJID", "TRTSEQP", "APERIOD", "PCHG")], idvar = c("USUBJID", "TRTSEQP"),
+               timevar = "APERIOD", direction = "wide")
+  w <- w[complete.cases(w), ]
+  r1 <- w$PCHG.1 <= -cut
+  r2 <- w$PCHG.2 <= -cut
+  af <- w$TRTSEQP == "LDN-PBO"
+  u <- sum(r1 & !r2 & af); v <- sum(r2 & !r1 & af)
+  x1 <- sum(r1 & !r2 & !af); x2 <- sum(r2 & !r1 & !af)
+  f <- fisher.test(matrix(c(x1, u, x2, v), 2))
+  list(cut = cut, a_first_period1 = u, a_first_period2 = v, b_first_period1 = x1,
+       b_first_period2 = x2, call = "fisher.test(matrix(c(b1, a1, b2, a2), 2))",
+       p_value = f$p.value, table_or = unname(f$estimate), table_or_low = f$conf.int[1],
+       table_or_high = f$conf.int[2])
+}
+
 d <- read_xo("xo2x2.csv", c("LDN", "PBO"))
 out$xo2x2 <- c(fit_all(d, base_formula), two_by_two_extras(d),
-               list(responders = list(responders(d, 30), responders(d, 15))))
+               list(responders = list(responders(d, 30), responders(d, 15)),
+                    mainland_gart = list(mainland_gart(d, 30), mainland_gart(d, 15))))
 dm <- read_xo("xo2x2_missing.csv", c("LDN", "PBO"))
 out$xo2x2_missing <- fit_all(dm, base_formula)
 out$xo2x2_base_cov <- fit_all(d, AVAL ~ BASE + TRTSEQP + APERIOD + TRTA + (1 | USUBJID))
