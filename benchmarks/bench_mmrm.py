@@ -20,7 +20,7 @@ from ldn_stats.models.mmrm import mmrm
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT / "tests" / "reference"
-REPEATS = 3
+REPEATS = 5
 
 
 def _read(name: str) -> pd.DataFrame:

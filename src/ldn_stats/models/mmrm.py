@@ -251,23 +251,25 @@ class MMRMResult:
         grid, L = self.spec.reference_grid(specs, by)
         by_t = () if by is None else ((by,) if isinstance(by, str) else tuple(by))
         levels = list(self.spec.factors[specs])
-        rows, labels, by_vals = [], [], []
-        keys = (grid[list(by_t)].astype(str).agg("\x1f".join, axis=1) if by_t
-                else pd.Series([""] * len(grid)))
+        spec_codes = grid[specs].cat.codes.to_numpy()
+        by_codes = (np.column_stack([grid[b].cat.codes.to_numpy() for b in by_t]) if by_t
+                    else np.zeros((len(grid), 0), dtype=int))
+        keys = [tuple(r) for r in by_codes.tolist()]
+        rows, labels, key_rows = [], [], []
         for key in dict.fromkeys(keys):
-            sel = np.flatnonzero(keys.to_numpy() == key)
-            lev = grid[specs].astype(str).to_numpy()[sel]
-            where = {lv: sel[i] for i, lv in enumerate(lev)}
+            where = {int(spec_codes[i]): i for i, k in enumerate(keys) if k == key}
             # emmeans revpairwise order: b - a for each b, a before b
-            for a, b in ((levels[i], levels[j]) for j in range(len(levels)) for i in range(j)):
-                rows.append(L[where[b]] - L[where[a]])
-                labels.append(f"{b} - {a}")
-                by_vals.append(grid.iloc[sel[0]][list(by_t)] if by_t else None)
+            for jb in range(len(levels)):
+                for ia in range(jb):
+                    rows.append(L[where[jb]] - L[where[ia]])
+                    labels.append(f"{levels[jb]} - {levels[ia]}")
+                    key_rows.append(key)
         tab = self._rows(np.array(rows), conf_level).reset_index(drop=True)
         out = pd.DataFrame({"contrast": labels})
-        for b in by_t:
-            out[b] = pd.Categorical([v[b] for v in by_vals],
-                                    categories=list(self.spec.factors[b]), ordered=True)
+        for j, b in enumerate(by_t):
+            out[b] = pd.Categorical.from_codes([k[j] for k in key_rows],
+                                               categories=list(self.spec.factors[b]),
+                                               ordered=True)
         return pd.concat([out, tab], axis=1)
 
     def anova(self) -> pd.DataFrame:
