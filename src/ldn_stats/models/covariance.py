@@ -47,7 +47,7 @@ array([[1.   , 0.707, 0.5  ],
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -467,7 +467,6 @@ class PatternBatch:
     coords: np.ndarray | None
     clusters: np.ndarray
     valid: np.ndarray | None = None
-    _cache: dict = field(default_factory=dict, repr=False)
 
 
 class MarginalCovariance:

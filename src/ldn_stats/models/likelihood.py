@@ -458,13 +458,6 @@ class Likelihood:
                 out.append(np.einsum("sua,uv,svb->sab", xs, part["Vinv"][j][:nv, :nv], xs))
         return np.concatenate(out) if out else np.zeros((0, p, p))
 
-    def subject_quantities(self, st: LikelihoodState):
-        """Yield (rows, Vinv, weights-scaled rows) per pattern for residual computations."""
-        for part in st.parts:
-            for j, rows in enumerate(part["batch"].rows):
-                nv = rows.shape[1]
-                yield rows, part["Vinv"][j][:nv, :nv]
-
 
 def _scatter(out: np.ndarray, part: dict, local: np.ndarray, square: bool = False) -> None:
     """``out[idx[p]] += local[p]`` (or ``out[ix_(idx[p], idx[p])]`` when ``square``).
