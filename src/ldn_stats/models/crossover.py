@@ -255,10 +255,12 @@ def _variance_components(fit: MMRMResult, subject: str) -> tuple[pd.DataFrame | 
     return out.reset_index(drop=True), float(icc)
 
 
-def _extended_carryover(formula: str, d: pd.DataFrame, df_method: str) -> pd.DataFrame | None:
+def _extended_carryover(
+    formula: str, d: pd.DataFrame, df_method: str, kr: str
+) -> pd.DataFrame | None:
     lhs, rhs = formula.split("~", 1)
     fit = mmrm(f"{lhs.strip()} ~ {rhs.strip()} + {CARRYOVER}", d, reml=True, df_method=df_method,
-               optimizer="strict")
+               optimizer="strict", kr_parametrization=kr)
     tab = fit.anova()
     if CARRYOVER not in tab.index:
         return None
@@ -334,7 +336,11 @@ def crossover(
     ``s_ik ~ N(0, s2_b)``, ``e_ijk ~ N(0, s2_w)``, fitted by REML through
     :func:`ldn_stats.models.mmrm.mmrm` with formula
     ``outcome ~ sequence + period + treatment [+ covariates] + (1 | subject)``;
-    with ``covariance="us"`` the random effect is replaced by ``us(period | subject)``.
+    with ``covariance="us"`` the random effect is replaced by ``us(period | subject)``,
+    and Kenward-Roger takes its second-derivative terms in SAS's natural parameters
+    (``kr_parametrization="sas"``, as ``DDFM=KR`` with ``TYPE=UN``): then complete 2x2
+    data give the Hills-Armitage test exactly, which R mmrm's parametrization does not
+    (its KR standard error is smaller than the exact one there).
     Treatment differences are LS-mean differences (equal weights over sequences and
     periods). Subjects with a missing period still contribute (within-subject and
     between-subject information are combined).
@@ -400,8 +406,10 @@ def crossover(
     else:
         cov_term = f"{covariance}({period} | {subject})"
     formula = f"{y} ~ {fixed} + {cov_term}"
+    # R-side structures: KR in SAS's parameters (DDFM=KR); random effects: pbkrtest's KR
+    kr = "mmrm" if covariance == "random-subject" else "sas"
     fit = mmrm(formula, d, reml=True, df_method=df_method, conf_level=conf_level,
-               optimizer="strict")
+               optimizer="strict", kr_parametrization=kr)
 
     effects = fit.pairwise(treatment)
     lsmeans = fit.lsmeans(treatment)
@@ -429,7 +437,7 @@ def crossover(
                                treatment=treatment, sequence=sequence, reference=levels[0],
                                alpha=1 - conf_level)
     else:
-        carry = _extended_carryover(formula, d, df_method)
+        carry = _extended_carryover(formula, d, df_method, kr)
     return CrossoverResult(
         effects=effects, lsmeans=lsmeans, period_effects=period_effects,
         variance_components=vc, icc=icc, carryover=carry, hills_armitage=ha, wilcoxon=wmw,
