@@ -153,6 +153,10 @@ def _edit(tables, table, column, row, value):
         ("adeff", "AVAL", 0, "-1", "PAINNRS between 0 and 10"),
         ("adeff", "TRTA", 4, "PBO", "equals the subject's TRT01P"),
         ("adeff", "APERIOD", 4, "0", ">= 1"),
+        ("adeff", "APERIOD", 4, "1e30", "a whole number (integer)"),
+        ("adeff", "ADY", 4, "1e30", "a whole number (integer)"),
+        ("adeff", "ADY", 4, "inf", "a whole number (integer)"),
+        ("adsl", "AGE", 0, "40.5", "a whole number (integer)"),
         ("adae", "AESEV", 0, "Mild", "one of MILD, MODERATE, SEVERE"),
         ("adae", "AESER", 0, "Yes", "one of Y, N"),
         ("adae", "USUBJID", 0, "005", "present in adsl"),
@@ -347,3 +351,18 @@ def test_write_then_read_is_identity(tmp_path):
     again = read_trial(tmp_path / "c")
     pd.testing.assert_frame_equal(again.adeff, trial.adeff)
     pd.testing.assert_frame_equal(again.adsl, trial.adsl)
+
+
+def test_duplicate_key_with_far_apart_study_days():
+    """300 subjects x days +-9e15 overflow a packed int64 key; duplicates are still found."""
+    tables = parallel_tables()
+    extra = pd.DataFrame(
+        {"USUBJID": [f"X{i:03d}" for i in range(300)] + ["X000"], "PARAMCD": "PAINNRS",
+         "ADY": ["-9000000000000000", "9000000000000000"] * 150 + ["-9000000000000000"],
+         "AVAL": "1", "APERIOD": "", "TRTA": ""}
+    )
+    adeff = pd.concat([tables["adeff"], extra], ignore_index=True)
+    failures = _failures({**tables, "adeff": adeff})
+    hit = _has(failures, "adeff", "ADY", "X000", "one record per USUBJID x PARAMCD x ADY")
+    assert hit["row"].tolist() == [37, 337]
+    assert (failures["rule"] == "one record per USUBJID x PARAMCD x ADY").sum() == 2

@@ -195,9 +195,13 @@ def _adeff_rules(adeff: pd.DataFrame) -> list[pd.DataFrame]:
         param, n_params = _factorize(adeff["PARAMCD"])
         day = np.where(ok, ady, 0).astype(np.int64)
         span = int(day.max() - day.min() + 1) if len(day) else 1
-        key = (subj * max(n_params, 1) + param) * span + (day - day.min())
         dup = np.zeros(len(adeff), dtype=bool)
-        dup[ok] = pd.Series(key[ok]).duplicated(keep=False).to_numpy()
+        if float(subj.max(initial=0) + 1) * max(n_params, 1) * span < 2.0**62:
+            key = (subj * max(n_params, 1) + param) * span + (day - day.min())
+            dup[ok] = pd.Series(key[ok]).duplicated(keep=False).to_numpy()
+        else:  # study days too far apart for one int64 key
+            codes = pd.DataFrame({"s": subj, "p": param, "d": day})[ok]
+            dup[ok] = codes.duplicated(keep=False).to_numpy()
         if dup.any():
             where = np.flatnonzero(dup)
             value = np.empty(len(adeff), dtype=object)
@@ -275,7 +279,7 @@ def _periods(adeff: pd.DataFrame, pos: np.ndarray, subjects: _Subjects) -> list[
             parts.append(_rows("adeff", "TRTA", _RULE_PERIOD_TRT, adeff, bad, value))
         outside = np.isnan(period) & adeff["TRTA"].notna().to_numpy()
         parts.append(_rows("adeff", "TRTA", _RULE_OUTSIDE, adeff, outside))
-        parts.append(_one_treatment(adeff, pos, k, trt, in_period & (trt != -3)))
+        parts.append(_one_treatment(adeff, pos, k, trt, valid & (trt != -3)))
     if "ADY" in adeff.columns:
         ady = adeff["ADY"].to_numpy(dtype="float64", na_value=np.nan)
         parts.append(_overlaps(adeff, pos, k, ady, in_period & ~np.isnan(ady)))

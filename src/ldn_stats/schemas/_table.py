@@ -126,9 +126,11 @@ def _to_number(raw: pd.Series, integer: bool) -> tuple[np.ndarray, np.ndarray, s
             bad[where[nan_text.to_numpy(dtype=bool)]] = False
     if bad.any():
         return np.where(bad, np.nan, values), bad, "a number"
-    if integer:
-        bad = np.isfinite(values) & (np.mod(values, 1) != 0)
-        bad |= np.isinf(values)
+    if integer:  # whole and exactly representable (|x| <= 2**53), so int64 holds it
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isnan(values) & (
+                ~np.isfinite(values) | (np.abs(values) > 2.0**53) | (np.mod(values, 1) != 0)
+            )
         if bad.any():
             return np.where(bad, np.nan, values), bad, "a whole number (integer)"
     return values, bad, ""
