@@ -210,3 +210,15 @@ def test_negative_within_subject_correlation_puts_subject_variance_at_zero():
     assert xo.icc == pytest.approx(0.0, abs=1e-8)
     assert xo.effects["estimate"].item() == pytest.approx(
         hills_armitage(d)["estimate"].item(), rel=1e-10)
+
+
+def test_period_labels_are_ordered_numerically(xo2x2):
+    # periods 9 and 10: "10" sorts before "9" as text; results must not change (rel 1e-10)
+    relabelled = xo2x2.assign(APERIOD=xo2x2["APERIOD"].map({1: 9, 2: 10}).astype(str))
+    a = crossover(xo2x2, df_method="satterthwaite")
+    b = crossover(relabelled, df_method="satterthwaite")
+    np.testing.assert_allclose(b.effects[COLS].to_numpy(float), a.effects[COLS].to_numpy(float),
+                               rtol=1e-10)
+    np.testing.assert_allclose(b.hills_armitage[COLS].to_numpy(float),
+                               a.hills_armitage[COLS].to_numpy(float), rtol=1e-10)
+    assert b.period_effects["contrast"].tolist() == ["10 - 9"]

@@ -355,6 +355,8 @@ def crossover(
 
     With complete 2x2 data and ``s2_b > 0`` the treatment difference, its standard error
     and its ``n - 2`` df equal the Hills-Armitage period-difference t-test (tested).
+    The 2x2 companions (Hills-Armitage, Wilcoxon, effect sizes, responders) use the
+    outcome without covariate adjustment and only subjects with both periods.
     2x2 carryover is tested from subject totals and reported, never used to choose the
     analysis (Freeman 1989). With more periods the carryover test is the F test of a
     first-order carryover factor (treatment of the previous period, reference in
@@ -422,8 +424,9 @@ def crossover(
     if two_by_two:
         args = dict(outcome=y, subject=subject, period=period, treatment=treatment,
                     sequence=sequence, reference=levels[0])
-        raw = d.assign(**{period: d[period].astype(str), treatment: d[treatment].astype(str),
-                          sequence: d[sequence].astype(str)})
+        # period as its position (0, 1) so the order is the model's, whatever the labels
+        raw = d.assign(**{period: d[period].cat.codes.astype(int),
+                          treatment: d[treatment].astype(str), sequence: d[sequence].astype(str)})
         carry = carryover_totals(raw, **args, alpha=1 - conf_level)
         carry["method"] = "subject totals t-test"
         ha = hills_armitage(raw, **args, alpha=1 - conf_level)
