@@ -345,10 +345,11 @@ class Likelihood:
         for part in st.parts:
             if "A" not in part:
                 part["A"] = part["Vinv"][:, None] @ part["dV"] @ part["Vinv"][:, None]
-            T = part["batch"].T[:, :, :, :p, :p]
+            T = part["batch"].T  # full (q, q) blocks: reshaping a slice would copy T
             P_, k, n = part["A"].shape[:3]
-            local = part["A"].reshape(P_, k, n * n) @ T.reshape(P_, n * n, p * p)
-            _scatter(out, part, local.reshape(P_, k, p, p))
+            q = T.shape[-1]
+            local = part["A"].reshape(P_, k, n * n) @ T.reshape(P_, n * n, q * q)
+            _scatter(out, part, local.reshape(P_, k, q, q)[:, :, :p, :p])
         st.Pk = out
         return out
 
