@@ -20,8 +20,10 @@ from pandera.pandas import DataFrameModel
 from ldn_stats.schemas.adae import AdaeModel as AdaeModel
 from ldn_stats.schemas.adeff import AdeffModel as AdeffModel
 from ldn_stats.schemas.adsl import AdslModel as AdslModel
+from ldn_stats.schemas.analysis import AnalysisModel as AnalysisModel
+from ldn_stats.schemas.analysis import DiaryModel as DiaryModel
 
-__all__ = ["MODELS", "AdaeModel", "AdeffModel", "AdslModel"]
+__all__ = ["MODELS", "AdaeModel", "AdeffModel", "AdslModel", "AnalysisModel", "DiaryModel"]
 
 
 # The trial tables come first in the dictionary, then any other model by name.

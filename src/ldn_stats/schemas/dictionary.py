@@ -140,7 +140,9 @@ def _index_markdown(entries: list[dict[str, object]]) -> str:
     lines = ["# Data dictionary", "", f"_{_NOTE}_", "",
              "A trial is a folder of tables named as in CDISC ADaM; each table may be "
              "`.csv` (UTF-8, comma-separated), `.parquet`, `.xpt` or `.sas7bdat`, and the "
-             "extension picks the reader. Columns not listed are allowed and kept as text.",
+             "extension picks the reader. Columns not listed are allowed and kept as text. "
+             "Tables other than `adsl`, `adeff` and `adae` are derived by ldn_stats from a "
+             "validated trial.",
              "", "| Table | Contents | Columns | Dictionary |", "|---|---|---|---|"]
     for e in entries:
         lines.append(
