@@ -109,10 +109,12 @@ def test_default_path_invariance_within_optimizer_tolerance(fit, fev):
                                rtol=1e-3)
 
 
-def test_nonconvergence_raises_like_sas(fev):
-    # witness: sas_log_nonconvergence_reml.txt ("WARNING: Did not converge.")
+@pytest.mark.parametrize("reml", [True, False])
+def test_nonconvergence_raises_like_sas(fev, reml):
+    # witnesses: sas_log_nonconvergence_reml.txt ("WARNING: Did not converge.") and
+    # sas_log_nonconvergence.txt (ML: "Stopped because of too many likelihood evaluations")
     with pytest.raises(ConvergenceError, match="no optimizer converged; tried: L-BFGS-B"):
-        mmrm(FORMULA, fev.head(50))
+        mmrm(FORMULA, fev.head(50), reml=reml)
 
 
 def test_nonconvergence_can_be_accepted(fev):
