@@ -189,3 +189,12 @@ def test_mainland_gart_odds_ratio_is_square_root_of_table_odds_ratio():
     assert r["contrast"] == "B / A"
     assert r["p_value"] == pytest.approx(0.4857142857, rel=1e-8)
     assert r["estimate"] ** 2 == pytest.approx(6.408309, rel=1e-3)
+
+
+def test_period_labels_9_and_10_keep_their_order(xo2x2):
+    relabelled = xo2x2.assign(APERIOD=xo2x2["APERIOD"].map({1: "9", 2: "10"}))
+    a = hills_armitage(xo2x2, reference="LDN").iloc[0]
+    b = hills_armitage(relabelled, reference="LDN").iloc[0]
+    # same R witness as test_hills_armitage_matches_r_t_test; rel 1e-12
+    assert b["estimate"] == pytest.approx(a["estimate"], rel=1e-12)
+    assert b["estimate"] == pytest.approx(REF["hills_armitage"]["estimate"], rel=1e-10)

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ldn_stats.errors import DataError, ModelError
-from ldn_stats.models.crossover_data import check_columns, treatment_levels
+from ldn_stats.models.crossover_data import check_columns, sort_periods, treatment_levels
 from ldn_stats.models.crossover_design import parse_sequence
 from ldn_stats.models.crossover_np import (
     carryover_totals,
@@ -197,12 +197,7 @@ def prepare_crossover_data(
     d[subject] = d[subject].astype(str)
     d[treatment] = d[treatment].astype(str)
     d[sequence] = d[sequence].astype(str)
-    per_values = list(pd.unique(d[period]))
-    numeric = pd.to_numeric(pd.Series(per_values, dtype=object), errors="coerce")
-    if numeric.notna().all():  # "10" after "9", not after "1"
-        per_values = [per_values[i] for i in np.argsort(numeric.to_numpy(float), kind="stable")]
-    else:
-        per_values = sorted(per_values, key=str)
+    per_values = sort_periods(d[period])  # "10" after "9", not after "1"
     per_labels = [_period_label(p) for p in per_values]
     position = dict(zip(per_labels, range(len(per_labels)), strict=True))
     d[period] = d[period].map(_period_label)

@@ -26,11 +26,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ldn_stats.errors import DataError, ModelError
 
-__all__ = ["TwoByTwo", "check_columns", "treatment_levels", "two_by_two_wide"]
+__all__ = ["TwoByTwo", "check_columns", "sort_periods", "treatment_levels", "two_by_two_wide"]
 
 
 def check_columns(data: pd.DataFrame, columns: Iterable[str], what: str = "crossover") -> None:
@@ -52,6 +53,32 @@ def check_columns(data: pd.DataFrame, columns: Iterable[str], what: str = "cross
         raise DataError(
             f"{what}: expected columns {missing} in the data, found {list(data.columns)}"
         )
+
+
+def sort_periods(values: Iterable[object]) -> list[object]:
+    """Distinct period values in order: numerically when all are numbers, else as text.
+
+    Parameters
+    ----------
+    values : iterable
+        Period values (missing values are ignored).
+
+    Returns
+    -------
+    list
+
+    Examples
+    --------
+    >>> sort_periods(["10", "9", "9"])
+    ['9', '10']
+    >>> sort_periods(["B", "A"])
+    ['A', 'B']
+    """
+    uniq = list(pd.unique(pd.Series(list(values), dtype=object).dropna()))
+    numeric = pd.to_numeric(pd.Series(uniq, dtype=object), errors="coerce")
+    if numeric.notna().all():
+        return [uniq[i] for i in np.argsort(numeric.to_numpy(float), kind="stable")]
+    return sorted(uniq, key=str)
 
 
 def treatment_levels(
@@ -168,7 +195,7 @@ def two_by_two_wide(
     check_columns(data, [outcome, subject, period, treatment, sequence], "2x2 crossover")
     d = data[[subject, period, treatment, sequence, outcome]].copy()
     d = d.loc[d[period].notna() & d[treatment].notna()]
-    periods = sorted(d[period].unique())
+    periods = sort_periods(d[period])
     if len(periods) != 2:
         raise ModelError(f"2x2 crossover: expected 2 periods in {period!r}, found {periods}")
     levels = treatment_levels(d[treatment], reference)
