@@ -378,14 +378,35 @@ def _subject_and_clusters(f: Formula, d: pd.DataFrame):
     return subject, clusters, names
 
 
-def _moment_sigmas(X, y, pos, group, n_groups, m) -> list[np.ndarray]:
+def _moment_sigmas(X, y, pos, group, n_groups, m, subject) -> list[np.ndarray]:
+    """Moment estimate of each group's covariance from OLS residuals.
+
+    Pairwise-complete products of residuals per pair of visits, eigenvalues
+    floored so that the start is positive definite (diagonal for spatial models).
+    """
     beta, *_ = np.linalg.lstsq(X, y, rcond=None)
     r = y - X @ beta
+    codes = pd.factorize(pd.Series(subject).astype(str))[0]
     out = []
     for g in range(n_groups):
         sel = group == g
-        s2 = float(np.mean(r[sel] ** 2)) if sel.any() else 1.0
-        out.append(np.eye(m) * max(s2, 1e-8))
+        s2 = max(float(np.mean(r[sel] ** 2)) if sel.any() else 1.0, 1e-8)
+        if pos is None or m == 1 or not sel.any():
+            out.append(np.eye(m) * s2)
+            continue
+        wide = np.full((codes.max() + 1, m), np.nan)
+        wide[codes[sel], pos[sel]] = r[sel]
+        present = ~np.isnan(wide)
+        filled = np.where(present, wide, 0.0)
+        counts = present.T.astype(float) @ present
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sig = (filled.T @ filled) / counts
+        sig = np.where(counts > 1, sig, 0.0)
+        diag = np.where(np.diag(counts) > 1, np.diag(sig), s2)
+        np.fill_diagonal(sig, diag)
+        ev, vec = np.linalg.eigh(sig)
+        sig = (vec * np.maximum(ev, 0.05 * ev.max())) @ vec.T
+        out.append(sig)
     return out
 
 
@@ -644,7 +665,7 @@ def _optimize(lik, model, cov, X, y, pos, group, accept, polish=False):
     m = len(model.times) or 1
     n_groups = len(model.groups)
     grp = np.zeros(len(y), dtype=int) if group is None else group
-    sigmas = _moment_sigmas(X, y, pos, grp, n_groups, m)
+    sigmas = _moment_sigmas(X, y, pos, grp, n_groups, m, lik.subject_codes)
     starts = []
     if cov is not None and model.n_re == 0:
         std = np.tile(_std_start(cov.structure, m), n_groups)
