@@ -210,3 +210,21 @@ def test_empirical_satterthwaite_df_is_bell_mccaffrey(fev):
     assert fit.coef["df"].iloc[1] == pytest.approx(expected, rel=1e-8)
     with pytest.raises(ModelError, match="cannot be combined"):
         mmrm(FORMULA, fev, vcov="empirical", df_method="kenward-roger")
+
+
+@pytest.mark.parametrize("structure", ["us", "ar1h", "toeph"])
+def test_moment_start_reaches_the_same_optimum(fev, structure):
+    # the fallback start (moment estimate) must find the optimum the R-path start finds
+    # (witness: the default fit; tolerance 1e-8 relative on the objective)
+    from ldn_stats.models.mmrm import _moment_sigmas
+    from ldn_stats.models.optimize import minimize_objective
+
+    fit = mmrm(f"FEV1 ~ RACE + SEX + ARMCD * AVISIT + {structure}(AVISIT | USUBJID)", fev)
+    lik = fit._lik
+    used = fev.loc[fev["FEV1"].notna()]
+    pos = fit.spec.codes(used, "AVISIT")
+    sigmas = _moment_sigmas(lik.X, lik.y, pos, np.zeros(len(pos), dtype=int), 1, 4,
+                            lik.subject_codes)
+    res = minimize_objective(lik, [("moment", lik.model.start(sigmas))])
+    assert res.converged
+    assert res.f == pytest.approx(-fit.loglik, rel=1e-8)
