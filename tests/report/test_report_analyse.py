@@ -113,3 +113,28 @@ def test_unknown_reference_level_is_a_model_error():
                                             'parameter = "PAINNRS"\nreference = "SHAM"'))
     with pytest.raises(ModelError, match="SHAM"):
         analyse(spec, trial, ana)
+
+
+def _tables_only(extra_data: str = "", extra_model: str = "") -> str:
+    head = PARALLEL_SPEC.split("[outputs]")[0]
+    head = head.replace('parameter = "PAINNRS"', 'parameter = "PAINNRS"\n' + extra_data)
+    head = head.replace('formula = "CHG ~ BASE + TRT01P"',
+                        'formula = "CHG ~ BASE + TRT01P"\n' + extra_model)
+    return head + '[outputs]\ntables = ["lsmeans"]\n'
+
+
+def test_visits_subset_sets_the_last_visit():
+    trial, ana = parallel_trial()
+    spec = parse_spec(_tables_only('visits = ["Week 1", "Week 2"]'))
+    out = analyse(spec, trial, ana)
+    assert out.result.differences["visit"].tolist() == ["Week 2"]
+    spec = parse_spec(_tables_only(extra_model='visit = "Week 3"'))
+    assert analyse(spec, trial, ana).result.differences["visit"].tolist() == ["Week 3"]
+
+
+def test_unknown_visits_are_named():
+    trial, ana = parallel_trial()
+    with pytest.raises(DataError, match=r"data\.visits: \['Week 9'\]"):
+        analyse(parse_spec(_tables_only('visits = ["Week 9"]')), trial, ana)
+    with pytest.raises(ModelError, match=r"model\.visit 'Week 9'"):
+        analyse(parse_spec(_tables_only(extra_model='visit = "Week 9"')), trial, ana)
