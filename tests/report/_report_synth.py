@@ -102,8 +102,8 @@ formula = "CHG ~ BASE + TRT01P"
 
 [outputs]
 tables = ["baseline", "disposition", "lsmeans", "responders", "adverse_events", "model"]
-figures = ["mean_change", "trajectories", "responder_curve", "waterfall", "forest",
-           "residuals", "covariance_heatmap"]
+figures = ["mean_change", "lsmean_change", "trajectories", "responder_curve", "waterfall",
+           "forest", "residuals", "covariance_heatmap"]
 """
 
 CROSSOVER_SPEC = """

@@ -23,9 +23,9 @@ def test_parallel_builds_every_table_and_figure_numbered_in_order(parallel_outpu
     assert [t.number for t in out.tables] == [f"1.{k}" for k in range(1, 7)]
     assert [t.key for t in out.tables] == ["baseline", "disposition", "lsmeans", "responders",
                                            "adverse_events", "model"]
-    assert [f.key for f in out.figures] == ["mean_change", "trajectories", "responder_curve",
-                                            "waterfall", "forest", "residuals",
-                                            "covariance_heatmap"]
+    assert [f.key for f in out.figures] == ["mean_change", "lsmean_change", "trajectories",
+                                            "responder_curve", "waterfall", "forest",
+                                            "residuals", "covariance_heatmap"]
     assert out.notes == ()
     for f in out.figures:
         assert f.files["png"][:8] == b"\x89PNG\r\n\x1a\n"

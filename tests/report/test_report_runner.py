@@ -19,8 +19,8 @@ from ldn_stats.report import _files, build_report, run_spec, runner
 from ldn_stats.report import analyse as analyse_mod
 
 SMALL_PAR = PARALLEL_SPEC.replace(
-    '''figures = ["mean_change", "trajectories", "responder_curve", "waterfall", "forest",
-           "residuals", "covariance_heatmap"]''', 'figures = ["mean_change"]')
+    '''figures = ["mean_change", "lsmean_change", "trajectories", "responder_curve", "waterfall",
+           "forest", "residuals", "covariance_heatmap"]''', 'figures = ["mean_change"]')
 TABLES_ONLY = SMALL_PAR.replace('figures = ["mean_change"]', "figures = []")
 SMALL_XO = CROSSOVER_SPEC.replace(
     'figures = ["crossover_periods", "within_subject", "residuals"]',

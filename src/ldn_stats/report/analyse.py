@@ -356,6 +356,16 @@ def _one_figure(ctx: _Context, result: fitting.AnalysisResult, key: str,
                                        f"Change from baseline in {param}"),
                 "Mean change from baseline by visit and arm",
                 "Observed means with 95% t confidence intervals.")
+    if key == "lsmean_change":
+        ls = result.lsmeans.rename(columns={"estimate": "mean"})
+        visits = [v for v in ctx.visits if v in set(ls["visit"])]
+        if not visits:
+            return None
+        return (plots.mean_change_plot(ls, visits, colours,
+                                       f"LS-mean change from baseline in {param}"),
+                "LS-mean change from baseline by visit and arm",
+                f"Model LS-means with 95% CI ({result.df_method} df); model: "
+                f"{result.formula}.")
     if key == "trajectories":
         return (plots.trajectories_plot(ana, subject="USUBJID", group=arm, visit="AVISIT",
                                         value="CHG", visits=ctx.visits, colours=colours,

@@ -80,6 +80,7 @@ TABLES: dict[str, tuple[str, ...]] = {
 #: figure key -> designs it applies to
 FIGURES: dict[str, tuple[str, ...]] = {
     "mean_change": ("parallel",),
+    "lsmean_change": ("parallel",),
     "trajectories": ("parallel",),
     "responder_curve": ("parallel",),
     "waterfall": ("parallel",),
