@@ -12,10 +12,10 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv report test test-all lint bench demo schemas clean
+.PHONY: help venv report test test-all lint bench demo schemas clean reference-crossover
 
 help: ## list the targets
-	@grep -E '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort | expand -t 16
+	@grep -E '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort | expand -t 22
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ bench: $(STAMP) ## print benchmark figures (timings are not tests)
 
 schemas: $(STAMP) ## regenerate the published data dictionary under data/schemas/
 	$(PY) -m ldn_stats.schemas.dictionary data/schemas
+
+reference-crossover: $(STAMP) ## regenerate tests/reference/crossover (needs R with lmerTest, pbkrtest, emmeans, nlme; never needed by the tests)
+	$(PY) tests/reference/crossover/make_data.py
+	Rscript tests/reference/crossover/fit_reference.R
 
 clean: ## remove the environment and caches (reports/ and data/ are kept)
 	rm -rf $(VENV) .pytest_cache .ruff_cache build src/*.egg-info
