@@ -12,7 +12,8 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv report test test-all lint bench demo schemas clean reference-crossover
+.PHONY: help venv report test test-all lint bench demo schemas clean reference-crossover \
+        system-tools
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort | expand -t 22
@@ -31,7 +32,19 @@ test: $(STAMP) ## ruff, then the test suite with doctests (slow calibration test
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(PY) -m pytest -q -n 2 -m "not slow"
 
-test-all: $(STAMP) ## every test, the slow calibration ones included
+# Debian packages that only `make test-all` (and `make docs-check`) use: LibreOffice Writer to
+# open the RTF tables, Chromium to load the built docs. Never needed by the package.
+SYSTEM_TOOLS := soffice:libreoffice-writer chromium:chromium
+system-tools: ## install LibreOffice Writer and Chromium with apt-get when absent (test-all uses them)
+	@missing=""; for t in $(SYSTEM_TOOLS); do command -v $${t%%:*} >/dev/null 2>&1 || \
+	  missing="$$missing $${t#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "apt-get install$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+test-all: $(STAMP) system-tools ## every test, the slow calibration ones included
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(PY) -m pytest -q -n 2
 

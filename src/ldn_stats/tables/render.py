@@ -1,4 +1,4 @@
-"""Render a :class:`~ldn_stats.tables.table.Table` as CSV, Markdown, HTML, LaTeX or DOCX.
+"""Render a :class:`~ldn_stats.tables.table.Table` as CSV, Markdown, HTML, LaTeX, DOCX or RTF.
 
 CSV carries the numbers (``numeric``, fixed float format, ``\\n`` line ends);
 the other formats carry the formatted display with number, title and footnotes.
@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import html
 
+from ldn_stats.tables.rtf import to_rtf
 from ldn_stats.tables.table import Table
 
-__all__ = ["RENDERERS", "to_csv", "to_docx", "to_html", "to_latex", "to_markdown"]
+__all__ = ["RENDERERS", "to_csv", "to_docx", "to_html", "to_latex", "to_markdown", "to_rtf"]
 
 CSV_FLOAT_FORMAT = "%.10g"
 
@@ -224,4 +225,5 @@ RENDERERS = {
     "html": to_html,
     "tex": to_latex,
     "docx": to_docx,
+    "rtf": to_rtf,
 }
