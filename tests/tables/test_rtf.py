@@ -1,7 +1,7 @@
 """RTF tables: structure, escapes, page layout, and a round trip of every demo table kind.
 
 Witnesses: the parse-back tests read the RTF with an independent reader
-(tests/tables/_rtf_reader.py, written from the RTF 1.9.1 specification) and
+(tests/support/rtf_reader.py, written from the RTF 1.9.1 specification) and
 compare each cell with the table's display and each printed number with the
 CSV (the same Table's numbers) at the printed precision: exact string equality
 after rounding, tolerance 0. The LibreOffice test converts the same files with
@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _rtf_reader import read_rtf
 
 from ldn_stats.tables.format import format_number
 from ldn_stats.tables.render import RENDERERS, to_csv
 from ldn_stats.tables.rtf import page_layout, rtf_escape, to_rtf
 from ldn_stats.tables.table import Table
+from support.rtf_reader import read_rtf
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_SPECS = ("final_primary", "younger2013_primary")  # between them every table kind
