@@ -24,6 +24,7 @@ import pandas as pd
 import scipy.stats
 
 from ldn_stats.errors import ModelError
+from ldn_stats.models.listing import Listing
 from ldn_stats.models.mmrm.design import DesignSpec
 from ldn_stats.models.mmrm.df import Inference, f_test, t_tests
 from ldn_stats.models.mmrm.likelihood import Likelihood
@@ -286,6 +287,27 @@ class MMRMResult:
             out.append((term, ndf, ddf, stat, float(scipy.stats.f.sf(stat, ndf, ddf))))
         return pd.DataFrame(out, columns=["term", "num_df", "den_df", "statistic",
                                           "p_value"]).set_index("term")
+
+    # -------------------------------------------------------------- listings
+    def summary(self, lsmeans: str | Sequence[str | Sequence[str]] | None = None,
+                diff: bool = True) -> Listing:
+        """The PROC MIXED-like listing: see :func:`ldn_stats.models.mmrm.listing.mmrm_listing`.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from ldn_stats import mmrm
+        >>> d = pd.DataFrame({"ID": np.repeat(np.arange(20), 2), "V": np.tile(["a", "b"], 20)})
+        >>> d["Y"] = np.random.default_rng(3).normal(size=40)
+        >>> mmrm("Y ~ V + cs(V | ID)", d).summary()["Fit Statistics"].shape
+        (4, 2)
+        """
+        from ldn_stats.models.mmrm.listing import mmrm_listing
+
+        return mmrm_listing(self, lsmeans=lsmeans, diff=diff)
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
     # -------------------------------------------------------------- predictions
     def predict(self, newdata: pd.DataFrame | None = None) -> pd.Series:
