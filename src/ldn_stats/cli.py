@@ -64,7 +64,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_derive(args: argparse.Namespace) -> int:
     # analysis datasets out (issue 14): read, derive, check, then write the folder atomically
     from ldn_stats.export import analysis_datasets, rules_provenance, write_datasets
-    from ldn_stats.report._files import display_path
+    from ldn_stats.report.contract import display_path
     from ldn_stats.trial import read_trial
 
     trial_dir, out = args.trial.resolve(), args.out.resolve()
