@@ -319,7 +319,7 @@ def paired_responder_table(summary: pd.DataFrame | None, *, number: str,
     if not rows:
         notes = (*notes, "Not available: paired responders need a 2x2 design with percent "
                  "change.")
-    return Table(number, "responders", "Responders at >= 30% and >= 50% pain reduction "
+    return Table(number, "paired_responders", "Responders at >= 30% and >= 50% pain reduction "
                  "(paired, crossover)", summary, pd.DataFrame(rows, columns=cols), notes)
 
 
