@@ -7,8 +7,9 @@ subject effect plus AR(1) serial correlation), and two kinds of missingness:
 * intermittent: each post-baseline visit is missed with probability ``p_skip``;
 * monotone: from each visit on, a subject drops out with hazard ``hazard``.
 
-With the defaults nearly every subject has a pattern of its own (163 to 180
-distinct patterns among 200 subjects over the 12 seeds), which is where per-pattern sufficient statistics stop paying off.
+With the defaults nearly every subject has a pattern of its own (163 to
+180 distinct patterns among 200 subjects over the 12 seeds), which is where
+per-pattern sufficient statistics stop paying off.
 
 Run ``python benchmarks/high_missingness.py OUTDIR`` to write the 12 benchmark
 trials as CSV (``trial01.csv`` ...), e.g. to time R mmrm on them.

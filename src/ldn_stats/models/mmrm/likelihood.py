@@ -255,25 +255,39 @@ class Likelihood:
         for k, v in patterns.items():
             if k not in shared:
                 by_size.setdefault(len(k[1]), []).extend((k, r) for r in v)
-        for nv in sorted(by_size):
-            batches.append(self._subject_batch(by_size[nv], info, Z, w, spatial, coords, n_re))
+        # sizes in a few classes (each padded to its largest size, at most ~1.7x the
+        # smallest): few batched operations per evaluation, little padding
+        sizes = sorted(by_size, reverse=True)
+        while sizes:
+            top = sizes[0]
+            cls = [nv for nv in sizes if nv >= 0.6 * top]
+            sizes = [nv for nv in sizes if nv < 0.6 * top]
+            units = [u for nv in cls for u in by_size[nv]]
+            batches.append(self._subject_batch(units, info, Z, w, spatial, coords, n_re, top))
         return batches
 
-    def _subject_batch(self, units, info, Z, w, spatial, coords, n_re) -> _Batch:
-        """Subjects with rare patterns, all of ``nv`` rows: one unit per subject."""
-        units = sorted(units, key=lambda kr: (kr[0], int(kr[1][0])))
-        rows = np.stack([r for _, r in units])  # (S, nv)
-        S, nv = rows.shape
-        F = Z[rows]  # (S, nv, q)
-        pb = PatternBatch(
-            group=np.array([info[k][0] for k, _ in units], dtype=int),
-            pos=np.stack([info[k][1] for k, _ in units]).astype(int),
-            coords=np.stack([info[k][2] for k, _ in units]) if spatial else None,
-            clusters=np.stack([info[k][3] for k, _ in units]).reshape(S, nv, n_re),
-            valid=np.ones((S, nv), dtype=bool),
-        )
-        return _Batch(pb, None, np.ones(S), np.log(w[rows]).sum(axis=1),
-                      [r[None, :] for r in rows], F=F)
+    def _subject_batch(self, units, info, Z, w, spatial, coords, n_re, n) -> _Batch:
+        """Subjects with rare patterns, padded to ``n`` rows: one unit per subject."""
+        units = sorted(units, key=lambda kr: (-len(kr[1]), kr[0], int(kr[1][0])))
+        S, q = len(units), Z.shape[1]
+        F = np.zeros((S, n, q))
+        valid = np.zeros((S, n), dtype=bool)
+        pos = np.zeros((S, n), dtype=int)
+        crd = np.zeros((S, n, coords.shape[1])) if spatial else None
+        cl = -1 - np.broadcast_to(np.arange(n)[None, :, None], (S, n, n_re)).copy()
+        logw = np.zeros(S)
+        for j, (k, r) in enumerate(units):
+            nv = len(r)
+            F[j, :nv] = Z[r]
+            valid[j, :nv] = True
+            pos[j, :nv] = info[k][1]
+            if spatial:
+                crd[j, :nv] = info[k][2]
+            cl[j, :nv] = info[k][3]
+            logw[j] = float(np.log(w[r]).sum())
+        pb = PatternBatch(group=np.array([info[k][0] for k, _ in units], dtype=int),
+                          pos=pos, coords=crd, clusters=cl, valid=valid)
+        return _Batch(pb, None, np.ones(S), logw, [r[None, :] for _, r in units], F=F)
 
     def _pattern_batch(self, patterns, info, Z, w, spatial, coords, n_re) -> _Batch:
         # one batch: every pattern padded to the largest size with inert rows (V = 1 on
@@ -338,7 +352,7 @@ class Likelihood:
             else:
                 q = b.F.shape[-1]
                 M += b.F.reshape(-1, q).T @ (Vinv @ b.F).reshape(-1, q)
-            parts.append({"batch": b, "Vinv": Vinv, "dV": dV, "idx": idx})
+            parts.append({"batch": b, "V": V, "Vinv": Vinv, "dV": dV, "idx": idx})
         xtvx = M[:p, :p]
         try:
             Lx = np.linalg.cholesky(xtvx)
@@ -467,13 +481,17 @@ class Likelihood:
                 # tr(left_h B_j) for all h, j: (P, k, k)
                 return left.reshape(n_pat, k, n * n) @ np.swapaxes(Bt, 1, 2)
 
-            # -1/2 tr(A V_h A V_j), pattern-local part
-            local = -0.5 * n_sub[:, None, None] * _tr(B)
+            # the pattern-local terms, all of the form tr(L B_h B_j): -1/2 tr(A V_h A V_j)
+            # gives L = -n/2 I (+ V^-1 C under REML); the observed information adds
+            # tr(E V_h B_j) = tr(E V B_h B_j), so L += E V
+            L = np.broadcast_to(-0.5 * n_sub[:, None, None] * np.eye(n), (n_pat, n, n))
             if self.reml:
-                local += _tr((Vinv @ part["C"])[:, None] @ B)
+                L = L + Vinv @ part["C"]
+            if observed:
+                L = L + part["E"] @ part["V"]
+            local = _tr(L[:, None] @ B)
             if observed:
                 local += self.model.d2_inner(st.theta, part["batch"].pattern, G)
-                local += _tr(part["E"][:, None] @ dV)  # tr(V_h V^-1 V_j E) = tr(E V_h B_j)
                 A = part["A"]
                 if "Txr" in part:
                     loc_u = A.reshape(n_pat, k, n * n) @ part["Txr"].reshape(n_pat, n * n, p)
@@ -532,6 +550,14 @@ def _scatter(out: np.ndarray, part: dict, local: np.ndarray, square: bool = Fals
         uniq, inv = np.unique(part["idx"], axis=0, return_inverse=True)
         inv = np.asarray(inv).ravel()
         batch.groups_of_idx = [(row, inv == r) for r, row in enumerate(uniq)]
+    if len(batch.groups_of_idx) == 1:  # one covariance group: no selection needed
+        row = batch.groups_of_idx[0][0]
+        tot = local.sum(axis=0)
+        if square:
+            out[np.ix_(row, row)] += tot
+        else:
+            out[row] += tot
+        return
     for row, sel in batch.groups_of_idx:
         tot = local[sel].sum(axis=0)
         if square:

@@ -46,7 +46,8 @@ class OptimizerInfo:
     attempts : tuple of Attempt
         Every run, in order, with how it ended.
     strategy : str
-        ``"default"`` (the verified optimum) or ``"r-mmrm"`` (R mmrm's stopping point).
+        ``"default"`` (the verified optimum), ``"strict"`` (the same, refined further) or
+        ``"r-mmrm"`` (R mmrm's stopping point).
     criterion : str
         The convergence criterion met: ``"Newton decrement g' H^-1 g"`` (default) or
         SAS's relative Hessian criterion (``"r-mmrm"``).
