@@ -55,6 +55,7 @@ __all__ = [
     "analysis_datasets",
     "check_xpt",
     "dictionary",
+    "rules_provenance",
     "write_datasets",
 ]
 
@@ -451,7 +452,23 @@ def write_datasets(datasets: Sequence[Dataset], out_dir: str | os.PathLike[str],
 
 
 def rules_provenance(rules: object) -> dict[str, object]:
-    """The derivation rules as JSON-safe data (for the dictionary's provenance)."""
+    """The derivation rules as JSON-safe data (for the dictionary's provenance).
+
+    Parameters
+    ----------
+    rules : DeriveRules
+
+    Returns
+    -------
+    dict
+        Every field; tuples become lists.
+
+    Examples
+    --------
+    >>> from ldn_stats.derive import DeriveRules
+    >>> rules_provenance(DeriveRules())["baseline_window"]
+    [-7, -1]
+    """
     def clean(v: object) -> object:
         if isinstance(v, tuple | list):
             return [clean(x) for x in v]
