@@ -17,7 +17,6 @@ import io
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -27,9 +26,6 @@ from ldn_stats.tables.render import RENDERERS, to_csv
 from ldn_stats.tables.rtf import page_layout, rtf_escape, to_rtf
 from ldn_stats.tables.table import Table
 from support.rtf_reader import read_rtf
-
-ROOT = Path(__file__).resolve().parents[2]
-DEMO_SPECS = ("final_primary", "younger2013_primary")  # between them every table kind
 
 
 def _table(display: dict, footnotes=("Population: ITT.",), numeric=None) -> Table:
@@ -139,21 +135,6 @@ def unmatched_numbers(table: Table, rows: list[list[str]]) -> tuple[list[str], i
                 if tok not in allowed:
                     bad.append(tok)
     return bad, checked
-
-
-@pytest.fixture(scope="module")
-def demo_tables() -> list[Table]:
-    from ldn_stats import derive_crossover, derive_parallel, read_trial
-    from ldn_stats.report.analyse import analyse
-    from ldn_stats.report.spec import load_spec
-
-    tables = []
-    for name in DEMO_SPECS:
-        spec = load_spec(ROOT / "analyses" / f"{name}.toml")
-        trial = read_trial(spec.trial_path)
-        derive = derive_parallel if trial.design == "parallel" else derive_crossover
-        tables += analyse(spec, trial, derive(trial, param=spec.parameter)).tables
-    return tables
 
 
 def test_demo_tables_cover_every_table_kind(demo_tables):
