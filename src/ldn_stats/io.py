@@ -118,12 +118,27 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
             f"expected one of {', '.join(SUPPORTED_EXTENSIONS)}"
         )
     if not path.exists():
+        if path.is_symlink():
+            raise DataError(f"{path}: is a dangling symbolic link (to {os.readlink(path)}); "
+                            "expected a file")
         raise DataError(f"{path}: file not found")
+    if path.is_dir():
+        raise DataError(f"{path}: expected a file, found a folder")
     if not path.is_file():
-        raise DataError(f"{path}: expected a file, found a folder or special file")
-    if path.stat().st_size == 0:
+        raise DataError(f"{path}: expected a file, found a special file (device, pipe or socket)")
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read the file: {exc.strerror}") from None
+    if size == 0:
         raise DataError(f"{path}: file is empty (0 bytes); expected a header line and records")
-    frame = _READERS[ext](path)
+    _check_head(path, ext, head)
+    try:
+        frame = _READERS[ext](path)
+    except OSError as exc:  # e.g. a permission or I/O error half way through
+        raise DataError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
     if frame.shape[1] == 0:
         raise DataError(f"{path}: no columns found; expected a table with a header")
     if len(frame) == 0:
@@ -134,12 +149,10 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     return frame
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    import pyarrow as pa
-    import pyarrow.csv as pcsv
-
-    data = path.read_bytes()
-    head = data[:_SNIFF_BYTES]
+def _check_head(path: Path, ext: str, head: bytes) -> None:
+    """Refuse a file from its first bytes, before anything reads it whole."""
+    if ext != ".csv":
+        return
     for magic, what in _BINARY_MAGIC.items():
         if head.startswith(magic):
             raise DataError(f"{path}: expected UTF-8 comma-separated text, found {what}")
@@ -147,6 +160,18 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise DataError(
             f"{path}: expected UTF-8 comma-separated text, found binary data (NUL bytes)"
         )
+    if b"\r" in head and b"\n" not in head:
+        raise DataError(
+            f"{path}: expected lines ending in LF or CRLF, found CR-only line ends (classic "
+            "Mac OS); re-save the file with Unix or Windows line ends"
+        )
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    data = path.read_bytes()
     if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark, as Excel writes
         data = data[3:]
     try:
