@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from _trial_tables import parallel_tables, write_trial
 from ldn_stats.cli import main
 from ldn_stats.errors import DataError, ValidationError
 from ldn_stats.io import read_table
 from ldn_stats.trial import read_trial
+from support.trial_tables import parallel_tables, write_trial
 
 
 def _validate(folder, capsys) -> tuple[int, str]:
