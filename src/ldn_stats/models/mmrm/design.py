@@ -194,9 +194,13 @@ class DesignSpec:
         dropped = [j for j in range(len(self._parts)) if j not in set(self._keep)]
         for col, j in enumerate(dropped):
             c = -self._null[:, col]
-            terms = [f"{c[k]:.4g} {names[k]}" for k in self._keep
-                     if abs(c[k]) > ALIAS_TOLERANCE * max(1.0, np.abs(c).max())]
-            out[names[j]] = " + ".join(terms) if terms else "0 (all zero on the data)"
+            text = ""
+            for k in self._keep:
+                if abs(c[k]) > ALIAS_TOLERANCE * max(1.0, np.abs(c).max()):
+                    sign = ("-" if c[k] < 0 else "") if not text else (
+                        " - " if c[k] < 0 else " + ")
+                    text += f"{sign}{abs(c[k]):.4g} {names[k]}"
+            out[names[j]] = text or "0 (all zero on the data)"
         return out
 
     def full(self, L: np.ndarray) -> np.ndarray:
