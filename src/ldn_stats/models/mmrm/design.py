@@ -595,10 +595,19 @@ def _resolve_weights(weights, data: pd.DataFrame) -> np.ndarray | None:
             raise FormulaError(f"weights column {weights!r} is not in the data")
         w = data[weights]
     else:
-        w = pd.Series(np.asarray(weights, dtype=float))
+        try:
+            w = pd.Series(np.asarray(weights, dtype=float))
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"weights: expected numbers, found {exc}") from None
         if len(w) != len(data):
             raise DataError(f"weights have {len(w)} values, the data {len(data)} rows")
-    return pd.to_numeric(w, errors="coerce").to_numpy(dtype=float)
+    values = pd.to_numeric(w, errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(np.isnan(values) & w.notna().to_numpy())
+    if bad.size:
+        name = f"weights column {weights!r}" if isinstance(weights, str) else "weights"
+        raise DataError(f"{name}, row {int(bad[0])}: expected a number, found "
+                        f"{w.iloc[bad[0]]!r} ({bad.size} such rows)")
+    return values
 
 
 def _column_parts(

@@ -26,7 +26,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ldn_stats.errors import ConvergenceError, ModelError, SingularDesignError
+from ldn_stats.errors import (
+    ConvergenceError,
+    DataError,
+    FormulaError,
+    ModelError,
+    SingularDesignError,
+)
 from ldn_stats.models.mmrm.covariance import MarginalCovariance, get_structure
 from ldn_stats.models.mmrm.design import DesignSpec, build_design
 from ldn_stats.models.mmrm.df import DF_METHODS, Inference, t_tests
@@ -250,6 +256,9 @@ def mmrm(
     >>> fit.covariance.shape
     (3, 3)
     """
+    if not isinstance(formula, str | Formula):
+        raise FormulaError(f"formula: expected a string such as 'Y ~ ARM * VISIT + "
+                           f"us(VISIT | ID)', found {type(formula).__name__} {formula!r}")
     f = parse_formula(formula) if isinstance(formula, str) else formula
     df_method = str(df_method).lower().replace("_", "-")
     if df_method not in DF_METHODS:
@@ -283,6 +292,8 @@ def mmrm(
             f"aliased columns ({', '.join(spec.dropped) or 'none'})"
         )
     subject, clusters, re_names = _subject_and_clusters(f, d)
+    _check_subject_ids(d[subject], subject)
+    _check_scale(y, f.response)
     cov = f.covariance
     structure = None
     pos = coords = group = None
@@ -450,6 +461,35 @@ def _degenerate(model: MarginalCovariance, theta: np.ndarray,
         if at_zero[r] and (skip is None or not skip[r]):
             return f"variance of random effect {name} is at zero (boundary)"
     return None
+
+
+def _check_subject_ids(ids: pd.Series, name: str) -> None:
+    """Refuse a subject column that mixes numbers and text (``3`` beside ``"3x"``)."""
+    if not pd.api.types.is_object_dtype(ids.dtype):
+        return
+    text = ids.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    if text.any() and not text.all():
+        i, j = int(np.flatnonzero(text)[0]), int(np.flatnonzero(~text)[0])
+        raise DataError(f"subject column {name!r} mixes text and numbers (row {i}: "
+                        f"{ids.iloc[i]!r}, row {j}: {ids.iloc[j]!r}); expected one type, "
+                        "e.g. convert it with .astype(str)")
+
+
+#: Outcome standard deviations outside this range under/overflow the covariance derivatives.
+SCALE_RANGE = (1e-50, 1e50)
+
+
+def _check_scale(y: np.ndarray, name: str) -> None:
+    """Refuse an outcome whose scale would silently make the df infinite."""
+    sd = float(np.std(y)) if y.size > 1 else 0.0
+    lo, hi = SCALE_RANGE
+    if not np.isfinite(y).all():
+        i = int(np.flatnonzero(~np.isfinite(y))[0])
+        raise DataError(f"outcome {name!r}, row {i}: expected a finite number, found {y[i]}")
+    if sd and not lo <= sd <= hi:
+        raise ModelError(f"outcome {name!r} has standard deviation {sd:.3g}, outside "
+                         f"{lo:g}..{hi:g} where the covariance derivatives under- or overflow; "
+                         "rescale it (change its units) and fit again")
 
 
 #: Structures to suggest instead, fewest parameters last: name -> parameters for m visits.

@@ -118,6 +118,8 @@ def _assess(problem, theta, check) -> tuple[bool, str, float, float, np.ndarray 
     gnorm = float(np.max(np.abs(g))) if g.size else 0.0
     try:
         H = problem.hessian(theta)
+    except MemoryError:
+        raise  # not a convergence failure: the caller must see it as what it is
     except Exception as exc:
         return False, f"Hessian failed: {exc}", f, gnorm, None
     if not np.all(np.isfinite(H)):
@@ -193,6 +195,8 @@ def minimize_objective(
         for method in methods:
             try:
                 res = _run(method, problem, np.asarray(x0, dtype=float))
+            except MemoryError:
+                raise  # not a convergence failure: the caller must see it as what it is
             except Exception as exc:
                 attempts.append(Attempt(method, start_name, np.nan, np.nan, 0, False,
                                         f"failed: {exc}"))
