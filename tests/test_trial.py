@@ -298,7 +298,9 @@ def test_read_trial_missing_folder_and_tables(tmp_path):
         read_trial(tmp_path)
     assert "table adsl not found" in str(info.value)
     assert "table adeff not found" in str(info.value)
-    assert "notes.txt" in str(info.value)
+    # what was found is summarised, never listed (a folder such as /etc is nobody's business)
+    assert "found no table files among 1 entry" in str(info.value)
+    assert "notes.txt" not in str(info.value)
 
 
 def test_read_trial_ambiguous_table(tmp_path):

@@ -162,15 +162,22 @@ def read_trial(path: str | os.PathLike[str]) -> Trial:
     """
     folder = Path(path)
     if not folder.exists():
-        raise DataError(f"{folder}: trial folder not found")
+        what = "is a dangling symbolic link" if folder.is_symlink() else "not found"
+        raise DataError(f"{folder}: trial folder {what}")
     if not folder.is_dir():
         raise DataError(f"{folder}: expected a trial folder holding adsl and adeff, found a file")
-    files = sorted(p for p in folder.iterdir() if p.is_file())
+    try:
+        # every entry, not only regular files: a folder or a dangling link named adsl.csv is
+        # reported as what it is by read_table, not as "not found"
+        entries = sorted(folder.iterdir())
+    except OSError as exc:
+        raise DataError(f"{folder}: cannot list the trial folder: {exc.strerror}") from None
+    tabular = [p.name for p in entries if p.suffix.lower() in SUPPORTED_EXTENSIONS]
     found: dict[str, Path] = {}
     problems: list[str] = []
     for name, required in TABLES.items():
         matches = [
-            p for p in files
+            p for p in entries
             if p.stem.lower() == name and p.suffix.lower() in SUPPORTED_EXTENSIONS
         ]
         if len(matches) > 1:
@@ -181,10 +188,14 @@ def read_trial(path: str | os.PathLike[str]) -> Trial:
         elif matches:
             found[name] = matches[0]
         elif required:
-            listing = ", ".join(p.name for p in files) or "no files"
+            # name only table-like files, a few of them: never list an unrelated folder
+            shown = ", ".join(tabular[:5]) + (f" and {len(tabular) - 5} more"
+                                              if len(tabular) > 5 else "")
+            listing = f"table files {shown}" if tabular else "no table files"
             problems.append(
                 f"{folder}: table {name} not found; expected {name}"
-                f"{{{','.join(SUPPORTED_EXTENSIONS)}}}, found {listing}"
+                f"{{{','.join(SUPPORTED_EXTENSIONS)}}}, found {listing} "
+                f"among {len(entries):,} {'entry' if len(entries) == 1 else 'entries'}"
             )
     tables: dict[str, pd.DataFrame] = {}
     for name, file in found.items():

@@ -142,6 +142,39 @@ class Selection:
                                                                        how="left")
 
 
+def _check_arms(spec: Spec, pop: pd.DataFrame, ana: pd.DataFrame, arm: str,
+                levels: list[str], parallel: bool) -> None:
+    """Refuse what would make a comparison silently wrong or impossible.
+
+    Two labels of one arm that differ only in case or surrounding spaces
+    (``ldn`` beside ``LDN``) would become a third arm; an analysis with fewer
+    than two arms holding an outcome has nothing to compare.
+    """
+    folded: dict[str, list[str]] = {}
+    for lv in levels:
+        folded.setdefault(lv.strip().upper(), []).append(lv)
+    for variants in folded.values():
+        if len(variants) > 1:
+            raise DataError(
+                f"{spec.source}: {arm} has labels that differ only in case or spaces: "
+                f"{', '.join(repr(v) for v in variants)}; expected one label per arm "
+                "(they would be analysed as different arms)"
+            )
+    outcome = next((c for c in ("CHG", "AVAL") if c in ana.columns), None)
+    with_outcome = ana if outcome is None else ana[ana[outcome].notna()]
+    have = sorted(str(x) for x in with_outcome[arm].dropna().unique())
+    if len(have) < 2:
+        planned = (sorted(str(x) for x in pop[arm].dropna().unique())
+                   if parallel and arm in pop.columns else levels)
+        missing = [lv for lv in planned if lv not in have]
+        where = "post-baseline " if parallel else ""
+        raise DataError(
+            f"{spec.source}: expected {where}{spec.parameter} outcomes in at least two "
+            f"treatment arms to compare, found them only in {', '.join(have) or 'none'}"
+            + (f" (none in {', '.join(missing)})" if missing else "")
+        )
+
+
 def select(spec: Spec, trial: Any, analysis: pd.DataFrame) -> Selection:
     """The analysis records of ``spec`` in the derived ``analysis`` table of ``trial``.
 
@@ -160,7 +193,9 @@ def select(spec: Spec, trial: Any, analysis: pd.DataFrame) -> Selection:
     Raises
     ------
     DataError
-        The population flag is not in ADSL, no record is left, or a spec visit is unknown.
+        The population flag is not in ADSL, no record is left, a spec visit is
+        unknown, fewer than two arms have an outcome, or two arm labels differ
+        only in case or spaces.
     ModelError
         ``data.reference`` is not a treatment level.
     """
@@ -192,6 +227,7 @@ def select(spec: Spec, trial: Any, analysis: pd.DataFrame) -> Selection:
             ana = ana[ana["AVISIT"].astype(str).isin(visits)]
     arm = "TRT01P" if parallel else "TRTA"
     levels = sorted(str(x) for x in ana[arm].dropna().unique())
+    _check_arms(spec, pop, ana, arm, levels, parallel)
     reference = choose_reference(levels, spec.reference)
     return Selection(spec, adsl, pop, ana.reset_index(drop=True), arm, reference, levels,
                      visits, getattr(trial, "adae", None), getattr(trial, "adeff", None))

@@ -44,9 +44,15 @@ from typing import Any
 from ldn_stats.errors import SpecError
 from ldn_stats.vocabulary import DF_METHODS
 
-__all__ = ["ModelSpec", "Spec", "load_spec", "parse_spec"]
+__all__ = ["MAX_NAME_LENGTH", "RESERVED_NAMES", "ModelSpec", "Spec", "load_spec", "parse_spec"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+#: longest analysis name (it names a folder and files inside it)
+MAX_NAME_LENGTH = 64
+#: names of the report's own folders under the output root (compared case-insensitively)
+RESERVED_NAMES = frozenset({"appendix", "validate"})
+#: largest spec file read (a spec is a page of text)
+MAX_SPEC_BYTES = 1 << 20
 _FORMULA = re.compile(r"^[A-Za-z0-9_ +*:|()~/.,\-]+$")
 _COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -285,14 +291,23 @@ def parse_spec(text: str, source: str = "<spec>", base_dir: Path | None = None) 
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{source}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise SpecError(f"{source}: not valid as a spec: arrays or tables nested too deeply "
+                        "(a spec needs at most two levels)") from None
     unknown = sorted(set(doc) - _ALLOWED[""])
     if unknown:
         raise chk.fail(unknown[0], f"unknown section; expected one of {sorted(_ALLOWED[''])}")
 
     an = chk.table(doc, "analysis", True)
     name = chk.get(an, "analysis", "name", str)
+    if len(name) > MAX_NAME_LENGTH:
+        raise chk.fail("analysis.name", f"expected at most {MAX_NAME_LENGTH} characters, found "
+                       f"{len(name)} ({name[:20]!r}...)")
     if not _NAME.match(name):
         raise chk.fail("analysis.name", f"expected letters, digits, '_', '-', '.'; found {name!r}")
+    if name.lower() in RESERVED_NAMES:
+        raise chk.fail("analysis.name", f"{name!r} is the name of one of the report's own "
+                       f"folders ({', '.join(sorted(RESERVED_NAMES))}); choose another name")
     number = chk.get(an, "analysis", "number", int)
     if number < 1:
         raise chk.fail("analysis.number", f"expected a positive integer, found {number}")
@@ -386,6 +401,9 @@ def load_spec(path: str | Path) -> Spec:
     """
     path = Path(path)
     try:
+        if path.is_file() and path.stat().st_size > MAX_SPEC_BYTES:
+            raise SpecError(f"{path.name}: spec file {path} is {path.stat().st_size:,} bytes; "
+                            f"expected a spec of at most {MAX_SPEC_BYTES:,} bytes")
         raw = path.read_bytes()
         text = raw.decode("utf-8")
     except OSError as exc:

@@ -81,7 +81,8 @@ def check_table(
     try:
         model.validate(out, lazy=True)
     except SchemaErrors as exc:
-        parts.append(_translate(exc.failure_cases, schema, ids, bad_cells, table))
+        parts.append(_translate(exc.failure_cases, schema, ids, bad_cells, table,
+                                list(frame.columns)))
     return out, collect(parts)
 
 
@@ -187,11 +188,17 @@ def _translate(
     ids: pd.Series | None,
     bad_cells: dict[str, np.ndarray],
     table: str,
+    present: list[object] = (),  # type: ignore[assignment]
 ) -> pd.DataFrame:
     parts: list[pd.DataFrame] = []
     missing = cases[cases["check"] == "column_in_dataframe"]
     for column in missing["failure_case"]:
-        parts.append(failure_frame(table, str(column), "required column present (not found)"))
+        rule = "required column present (not found)"
+        near = [c for c in present if str(c).strip().upper() == str(column) and c != column]
+        if near:
+            rule = (f"required column present (not found; found {str(near[0])!r}: column "
+                    "names are upper case without surrounding spaces)")
+        parts.append(failure_frame(table, str(column), rule))
     cell = cases[cases["index"].notna() & cases["column"].isin(list(schema.columns))]
     for (column, check, number), group in cell.groupby(
         ["column", "check", "check_number"], sort=False, dropna=False

@@ -38,6 +38,7 @@ from ldn_stats.tables.format import (
 from ldn_stats.tables.table import Table
 
 __all__ = [
+    "NOT_ESTIMABLE",
     "adverse_event_table",
     "baseline_table",
     "crossover_effects_table",
@@ -136,6 +137,10 @@ def disposition_table(summary: pd.DataFrame, *, number: str,
     return Table(number, "disposition", "Subject disposition", summary, display, notes)
 
 
+#: what a table prints for an LS-mean or difference the model cannot estimate (SAS "Non-est")
+NOT_ESTIMABLE = "NE"
+
+
 def lsmeans_table(lsmeans: pd.DataFrame, differences: pd.DataFrame, *, number: str,
                   footnotes: Sequence[str] = (), decimals: int = 2,
                   title: str = "LS-means by arm and visit, and differences between arms",
@@ -171,12 +176,17 @@ def lsmeans_table(lsmeans: pd.DataFrame, differences: pd.DataFrame, *, number: s
     rows = []
     for v in visits:
         lv = lsmeans[lsmeans["visit"] == v].set_index("group")
-        cells = [format_mean_sd(lv.loc[g, "estimate"], lv.loc[g, "std_error"], decimals)
+        # a missing estimate is a non-estimable one (the model gives no number): "NE"
+        cells = [(format_mean_sd(lv.loc[g, "estimate"], lv.loc[g, "std_error"], decimals)
+                  if pd.notna(lv.loc[g, "estimate"]) else NOT_ESTIMABLE)
                  if g in lv.index else "" for g in groups]
         dv = differences[differences["visit"] == v]
         if len(dv) == 0:
             rows.append([v, *cells, "", "", "", ""])
         for _, d in dv.iterrows():
+            if pd.isna(d["estimate"]):
+                rows.append([v, *cells, d["contrast"], NOT_ESTIMABLE, "", ""])
+                continue
             rows.append([v, *cells, d["contrast"], format_number(d["estimate"], decimals),
                          format_ci(d["conf_low"], d["conf_high"], decimals),
                          format_p(d["p_value"])])

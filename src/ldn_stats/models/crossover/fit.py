@@ -71,7 +71,7 @@ class CrossoverResult:
     effects : pandas.DataFrame
         Treatment differences: ``contrast`` (``"b - a"`` for levels in order (a, b),
         reference first) and ``estimate, std_error, df, statistic, p_value, conf_low,
-        conf_high``.
+        conf_high``, then ``estimable`` and ``aliased`` (see ``MMRMResult.pairwise``).
     lsmeans : pandas.DataFrame
         LS-means by treatment (the treatment column, then the statistics).
     period_effects : pandas.DataFrame

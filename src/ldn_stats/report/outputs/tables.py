@@ -37,6 +37,11 @@ def footnotes(sel: Selection, fit: KindFit, model: bool = True) -> tuple[str, ..
     if model:
         notes.append(f"Model: {fit.formula}.")
         notes.append(f"Degrees of freedom: {fit.df_method}.")
+        aliases = getattr(getattr(getattr(fit, "model", None), "spec", None), "aliases", None)
+        if aliases:
+            said = "; ".join(f"{col} = {combo}" for col, combo in aliases.items())
+            notes.append(f"NE: not estimable. Aliased (dropped) design columns: {said}; an "
+                         "LS-mean, difference or test that depends on them has no value.")
     notes.append(f"Source: spec {s.source}.")
     return tuple(notes)
 
