@@ -409,7 +409,9 @@ def write_datasets(datasets: Sequence[Dataset], out_dir: str | os.PathLike[str],
     ----------
     datasets : sequence of Dataset
     out_dir : str or path-like
-        Created or replaced as a whole (:func:`ldn_stats.io.atomic_output_dir`).
+        Created, or replaced as a whole when it is empty or holds only a previous
+        output of this writer (:func:`ldn_stats.io.atomic_output_dir`); a folder
+        holding anything else is refused, never emptied.
     fmt : {"xpt", "parquet", "csv"}, default "xpt"
     provenance : mapping, optional
         Written into the dictionary.
@@ -422,8 +424,8 @@ def write_datasets(datasets: Sequence[Dataset], out_dir: str | os.PathLike[str],
     Raises
     ------
     DataError
-        An unknown format, or (for ``xpt``) a breach of the transport limits;
-        nothing is written then.
+        An unknown format, a folder holding other files, or (for ``xpt``) a breach
+        of the transport limits; nothing is written then.
 
     Examples
     --------
@@ -445,10 +447,37 @@ def write_datasets(datasets: Sequence[Dataset], out_dir: str | os.PathLike[str],
     blobs["dictionary.json"] = (json.dumps(entry, indent=2, ensure_ascii=False) + "\n").encode()
     blobs["dictionary.md"] = _dictionary_markdown(entry).encode()
     out = Path(out_dir)
+    _check_target(out)
     with atomic_output_dir(out) as work:
         for fname, data in blobs.items():
             (work / fname).write_bytes(data)
     return [out / fname for fname in blobs]
+
+
+#: every file name write_datasets may have written (any format): a folder holding only
+#: these is a previous output and may be replaced
+_OURS = frozenset({f"{n}.{ext}" for n in ("adeffanl", "adeffdia") for ext in FORMATS}
+                  | {"dictionary.json", "dictionary.md"})
+
+
+def _check_target(out: Path) -> None:
+    """Refuse a folder that holds anything this writer did not write (never delete it)."""
+    target = Path(os.path.abspath(out))
+    cwd = Path(os.path.abspath(os.getcwd()))
+    if target == cwd or target in cwd.parents:
+        raise DataError(f"{out}: would replace the current folder or one above it; "
+                        "choose a new or empty folder")
+    if target.is_dir():
+        foreign = sorted(p.name for p in target.iterdir()
+                         if p.name not in _OURS or not p.is_file() or p.is_symlink())
+        if foreign:
+            more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
+            raise DataError(f"{out}: folder is not empty and is not a previous output of "
+                            f"ldn-stats derive: it holds {foreign[0]!r}{more}; refusing to "
+                            "delete anything the package did not write. Choose a new or "
+                            "empty folder")
+    elif target.exists():
+        raise DataError(f"{out}: expected a folder (or nothing) to write into, found a file")
 
 
 def rules_provenance(rules: object) -> dict[str, object]:
