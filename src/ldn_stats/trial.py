@@ -277,7 +277,7 @@ def validate_tables(
     Examples
     --------
     >>> import pandas as pd
-    >>> adsl = pd.DataFrame({"USUBJID": ["001"], "SITEID": "01", "AGE": ["17"], "SEX": "F",
+    >>> adsl = pd.DataFrame({"USUBJID": ["001"], "SITEID": "01", "AGE": ["-3"], "SEX": "F",
     ...     "RANDFL": "Y", "ITTFL": "Y", "SAFFL": "Y", "TRT01P": "LDN", "DCSREAS": [None]})
     >>> adeff = pd.DataFrame({"USUBJID": ["001", "009"], "PARAMCD": "PAINNRS",
     ...     "ADY": [1, 2], "AVAL": [6.0, 11.0], "TRTA": "LDN"})
@@ -286,7 +286,7 @@ def validate_tables(
     ... except ValidationError as exc:
     ...     exc.failures[["table", "column", "usubjid", "row", "value"]]
         table   column usubjid  row value
-    0    adsl      AGE     001    1    17
+    0    adsl      AGE     001    1    -3
     1   adeff  USUBJID     009    2   009
     2   adeff     AVAL     009    2    11
     """

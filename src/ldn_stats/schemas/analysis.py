@@ -100,7 +100,8 @@ class AnalysisModel(pa.DataFrameModel):
         coerce=True,
         nullable=True,
         description="Absent when the trial has no baseline (analysed on AVAL). "
-        "Baseline: as given in adeff (BASE, or the AVAL of the ABLFL = Y record), else the mean (or, with DeriveRules.baseline_method 'last', the latest) "
+        "Baseline: as given in adeff (BASE, or the AVAL of the ABLFL = Y record), else "
+        "the mean (or, with DeriveRules.baseline_method 'last', the latest) "
         "of the ratings in the pre-dose window, missing with fewer than "
         "DeriveRules.baseline_min_ratings; for crossovers optionally the period baseline "
         "(mean of the ratings in the days before the period, washout included).",

@@ -4,8 +4,9 @@ A sequence label names the treatment of each period. :func:`resolve_sequence`
 turns a label into its per-period treatments when the label says them:
 
 1. split at the separator (``-`` by default) and at ``/``, ``,``, ``;`` or
-   spaces: when every part is a treatment name (or no names are known), the
-   parts are the treatments (``LDN-PBO``, ``A/B``);
+   spaces: when some part is a treatment name (or no names are known), the
+   parts are the treatments (``LDN-PBO``, ``A/B``), and a part that is not
+   one is for the per-period check to report;
 2. otherwise, when every character of the label is the first letter of exactly
    one known treatment, the label spells them (``AB`` with treatments ``Active``
    and ``Blank``; ``PD`` with ``Placebo`` and ``Drug``); with no known names, each
@@ -69,8 +70,8 @@ def resolve_sequence(
     pattern = re.escape(separator) + "|" + _SPLIT if separator else _SPLIT
     parts = [p for p in (s.strip() for s in re.split(pattern, label.strip())) if p]
     if len(parts) > 1 or (parts and parts[0] in names):
-        if not names or all(p in names for p in parts):
-            return tuple(parts)
+        if not names or any(p in names for p in parts):
+            return tuple(parts)  # the treatments by name (a wrong one is the check's to find)
     letters = "".join(parts)
     if not names:
         return tuple(letters) if len(parts) == 1 and len(letters) > 1 else (
