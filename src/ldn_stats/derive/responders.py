@@ -206,9 +206,8 @@ def no_analysis_record(frame, data, rules: DeriveRules, param: str, base_rule: s
                        aval_rule: str, func: str, visit_level: bool = False) -> DataError:
     """The error of a derivation that leaves no analysis record: which rule removed how many.
 
-    Each rule is counted on the subject x visit grid (a record is removed by
-    the first rule it fails: population, then BASE, then AVAL), followed by
-    what to change.
+    Each rule (population, BASE, AVAL) is counted on the subject x visit grid
+    on its own (a record may fail several), followed by what to change.
     """
     total = len(frame)
     flag = rules.population_flag
@@ -216,11 +215,9 @@ def no_analysis_record(frame, data, rules: DeriveRules, param: str, base_rule: s
     no_base = (frame["BASE"].isna().to_numpy() if "BASE" in frame.columns
                else np.zeros(total, dtype=bool))
     no_aval = frame["AVAL"].isna().to_numpy()
-    n_pop = int(out_pop.sum())
-    n_base = int((~out_pop & no_base).sum())
-    n_aval = int((~out_pop & ~no_base & no_aval).sum())
+    n_pop, n_base, n_aval = int(out_pop.sum()), int(no_base.sum()), int(no_aval.sum())
     lines = [f"{func}: no analysis record (ANL01FL = Y) for {param}: of {total:,} "
-             f"subject x visit records,"]
+             "subject x visit records (a record may fail several rules),"]
     lines.append(f"  population ({flag} = Y): removed {n_pop:,} "
                  f"({int((frame.groupby('USUBJID')[flag].first() != 'Y').sum()):,} subjects "
                  f"not in the population)")
