@@ -40,7 +40,7 @@ from ldn_stats.derive.responders import derive_change, no_analysis_record
 from ldn_stats.derive.rules import DeriveRules
 from ldn_stats.parameters import Catalogue
 from ldn_stats.schemas.analysis import validate_analysis, validate_diary
-from ldn_stats.schemas.sequence import resolve_sequence, sequence_label
+from ldn_stats.vocabulary import Sequence
 
 __all__ = ["CROSSOVER_COLUMNS", "DIARY_COLUMNS", "crossover_diary", "derive_crossover"]
 
@@ -150,7 +150,7 @@ def _sequences(data: _Inputs, separator: str) -> tuple[list[list[str]], np.ndarr
     """Each subject's treatments by period and its sequence label.
 
     The TRTSEQP label gives the treatments when it names them (by name or first
-    letter, :func:`~ldn_stats.schemas.sequence.resolve_sequence`); otherwise, or
+    letter, :meth:`ldn_stats.vocabulary.Sequence.resolve`); otherwise, or
     without TRTSEQP, they are read from the records (TRTA by APERIOD).
     """
     adsl = data.adsl
@@ -163,7 +163,8 @@ def _sequences(data: _Inputs, separator: str) -> tuple[list[list[str]], np.ndarr
     names = sorted({t for o in observed for t in o.values()})
     treatments, labels, rows = [], [], []
     for i, (usubjid, value) in enumerate(zip(adsl["USUBJID"], raw, strict=True)):
-        found = None if pd.isna(value) else resolve_sequence(str(value), names, separator)
+        resolved = None if pd.isna(value) else Sequence.resolve(str(value), names, separator)
+        found = resolved.treatments if resolved is not None else None
         if found is None:
             seen = observed[i]
             found = tuple(seen[k] for k in sorted(seen)) if seen else ()
@@ -175,7 +176,7 @@ def _sequences(data: _Inputs, separator: str) -> tuple[list[list[str]], np.ndarr
                          "rule": "a sequence naming the treatments (e.g. "
                          f"'A{separator}B' or 'AB'), or TRTA in adeff for every period"})
         treatments.append(list(found))
-        labels.append(str(value) if not pd.isna(value) else sequence_label(found, separator))
+        labels.append(str(value) if not pd.isna(value) else separator.join(found))
     if rows:
         raise _fail("adsl: invalid TRTSEQP", rows)
     return treatments, np.array(labels, dtype=object)

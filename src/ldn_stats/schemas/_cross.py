@@ -14,7 +14,7 @@ import pandas as pd
 from ldn_stats.parameters import Catalogue, builtin_catalogue
 from ldn_stats.schemas._failures import failure_frame
 from ldn_stats.schemas.adsl import DESIGN_COLUMNS, SEQUENCE_SEPARATOR, design_of
-from ldn_stats.schemas.sequence import resolve_sequence, sequence_label
+from ldn_stats.vocabulary import Sequence
 
 __all__ = ["RULES", "cross_table_failures"]
 
@@ -75,7 +75,7 @@ class _Subjects:
     """Subject-level lookups from adsl: position of each USUBJID and its planned treatments.
 
     In a crossover, each subject's per-period treatments come from its TRTSEQP
-    label when the label names them (:func:`resolve_sequence`), otherwise from
+    label when the label names them (:meth:`ldn_stats.vocabulary.Sequence.resolve`), otherwise from
     the data (TRTA by APERIOD); ``notes`` says where the order was read.
     """
 
@@ -108,7 +108,7 @@ class _Subjects:
             for i, s in enumerate(seqs):
                 self.seq_codes[i, : len(s)] = [code[t] for t in s]
             self.shown = np.array(
-                [p if isinstance(p, str) else sequence_label(s) for p, s in
+                [p if isinstance(p, str) else _label(s) for p, s in
                  zip(self.plan, seqs, strict=True)], dtype=object)
         elif design == "parallel":
             self.levels = sorted({p for p in self.plan if isinstance(p, str)})
@@ -127,11 +127,11 @@ class _Subjects:
         unresolved: dict[str, list[str]] = {}
         for i, label in enumerate(self.plan):
             if isinstance(label, str):
-                found = resolve_sequence(label, self._treatments, separator)
+                found = Sequence.resolve(label, self._treatments, separator)
                 if found is not None:
-                    seqs.append(found)
+                    seqs.append(found.treatments)
                     continue
-                unresolved.setdefault(label, []).append(sequence_label(observed[i], "-"))
+                unresolved.setdefault(label, []).append(_label(observed[i]))
             seqs.append(observed[i])
         for label, orders in unresolved.items():
             counts = pd.Series(orders).value_counts().sort_index()
@@ -141,7 +141,7 @@ class _Subjects:
                 f"each subject's order was read from adeff TRTA by APERIOD: {shown}"
             )
         if not self.has_plan:
-            counts = pd.Series([sequence_label(s, "-") for s in seqs]).value_counts().sort_index()
+            counts = pd.Series([_label(s) for s in seqs]).value_counts().sort_index()
             shown = ", ".join(f"{o or '(no treated period)'} ({n})" for o, n in counts.items())
             self.notes.append(
                 "adsl has no TRTSEQP: each subject's sequence was read from adeff TRTA by "
@@ -157,6 +157,10 @@ class _Subjects:
         """Code of each TRTA among the planned levels: -1 unknown level, -3 empty."""
         codes = _index_in(trta, self.levels)
         return np.where(trta.isna().to_numpy(), -3, codes)
+
+
+def _label(treatments: tuple[str, ...]) -> str:
+    return Sequence(tuple(treatments)).label if treatments else ""
 
 
 def _observed_sequences(adeff: pd.DataFrame | None, subjects: pd.Index) -> list[tuple[str, ...]]:

@@ -51,6 +51,7 @@ from ldn_stats.models.crossover.two_by_two import (
 from ldn_stats.models.mmrm.fit import mmrm
 from ldn_stats.models.mmrm.result import MMRMResult
 from ldn_stats.vocabulary import INFERENCE
+from ldn_stats.vocabulary import Sequence as SequenceLabel
 
 __all__ = ["CARRYOVER", "CrossoverResult", "crossover", "prepare_crossover_data"]
 
@@ -241,15 +242,14 @@ def _sequence_orders(d: pd.DataFrame, subject: str, sequence: str, treatment: st
     """Per-period treatments of each sequence label (``LDN-PBO``, ``AB``, ``A/B``, ``ABB``).
 
     A label that names its treatments (by name or first letter, see
-    :func:`ldn_stats.schemas.sequence.resolve_sequence`) gives them; any other
+    :meth:`ldn_stats.vocabulary.Sequence.resolve`) gives them; any other
     label takes the order its subjects received (the most frequent treatment at
     each period), so every subject is still checked against its sequence.
     """
-    from ldn_stats.schemas.sequence import resolve_sequence
-
     out = {}
     for label in d[sequence].unique():
-        found = resolve_sequence(label, [str(x) for x in levels])
+        resolved = SequenceLabel.resolve(label, [str(x) for x in levels])
+        found = resolved.treatments if resolved is not None else None
         if found is None:
             rows = d[d[sequence] == label]
             k = rows[period].map(position)
