@@ -120,3 +120,19 @@ def test_copd_crossover_through_derive_equals_plain_long_table():
                                    plain.effects[column].to_numpy(), rtol=TOL, err_msg=column)
     assert via.effects["contrast"].tolist() == ["B - A"]
     assert via.responders is None  # no PCHG: the responder side analysis is skipped
+
+
+def test_bthe_b_against_r_nlme_gls():
+    """Witness: R 4.2 nlme::gls(CHG ~ BASE + TRT01P * AVISIT, corSymm(~ VIS | USUBJID),
+    varIdent(~ 1 | AVISIT), method = "REML") on the fixture's CSV
+    (tests/fixtures/real_trials/reference/fit_gls.R -> bthe_b_gls.csv; logLik
+    -926.1272375796). Tolerance: 1e-4 relative on estimates and SEs (gls stops at its
+    own convergence criterion), 1e-8 relative on the REML log-likelihood."""
+    anl = ldn_stats.derive_parallel(ldn_stats.read_trial(ROOT / "bthe_b"), param="BDI")
+    fit = mmrm("CHG ~ BASE + TRT01P * AVISIT + us(AVISIT | USUBJID)",
+               anl[anl["ANL01FL"] == "Y"], reml=True)
+    ref = pd.read_csv(ROOT / "reference" / "bthe_b_gls.csv").set_index("term")
+    assert list(fit.coef.index) == list(ref.index)
+    np.testing.assert_allclose(fit.coef["estimate"], ref["estimate"], rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(fit.coef["std_error"], ref["std_error"], rtol=1e-4)
+    np.testing.assert_allclose(fit.loglik, -926.1272375796, rtol=1e-8)
