@@ -190,7 +190,11 @@ class DeriveRules:
     crit1_pchg, crit2_pchg : float
         Responder thresholds on PCHG: ``CRIT1FL = "Y"`` when
         ``PCHG <= crit1_pchg`` (default -30: at least a 30% reduction) and
-        ``CRIT2FL`` likewise with ``crit2_pchg`` (default -50).
+        ``CRIT2FL`` likewise with ``crit2_pchg`` (default -50). Which flags a
+        parameter has, and in which direction, comes from its entry in the
+        parameter catalogue (:mod:`ldn_stats.parameters`); a value set away
+        from its default replaces the threshold of a relative CRIT1FL /
+        CRIT2FL definition there.
     responder_tolerance : float
         Percentage points of slack in the responder comparison
         (``PCHG <= threshold + tolerance``) so that a reduction of exactly 30%
