@@ -90,7 +90,8 @@ LABELS: dict[str, str] = {
 }
 
 _CRIT_DESCRIPTION = ("Text of the responder criterion whose result CRIT{n}FL holds, "
-                     "e.g. 'PCHG <= -30' (DeriveRules.crit{n}_pchg).")
+                     "e.g. 'PCHG <= -30', from the parameter catalogue's responder "
+                     "definition and the derivation rules.")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
@@ -136,16 +137,19 @@ def _to_records(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=range(len(frame)))
 
 
-def _with_criteria(frame: pd.DataFrame, rules: object) -> pd.DataFrame:
-    """Insert the ADaM criterion texts CRIT1, CRIT2 before their flags."""
+def _with_criteria(frame: pd.DataFrame, rules: object, parameter: object) -> pd.DataFrame:
+    """Insert the ADaM criterion text CRITy before each flag CRITyFL of the parameter."""
+    from ldn_stats.derive.responders import responder_threshold
+
     out = frame.copy()
-    for n in (1, 2):
-        flag = f"CRIT{n}FL"
-        if flag not in out.columns:
+    for responder in parameter.responders:  # type: ignore[attr-defined]
+        flag = responder.flag
+        if flag not in out.columns or not flag.endswith("FL"):
             continue
-        threshold = getattr(rules, f"crit{n}_pchg")
-        text = f"PCHG <= {threshold:g}"
-        out.insert(out.columns.get_loc(flag), f"CRIT{n}", text)
+        threshold = responder_threshold(responder, parameter, rules)  # type: ignore[arg-type]
+        decrease = parameter.direction == "decrease"  # type: ignore[attr-defined]
+        text = f"{responder.needs} {'<=' if decrease else '>='} {threshold:g}"
+        out.insert(out.columns.get_loc(flag), flag[:-2], text)
     return out
 
 
@@ -183,6 +187,7 @@ def analysis_datasets(trial: object, params: Sequence[str] | None = None,
     ['Week 1', 'PCHG <= -30', 'N']
     """
     from ldn_stats.derive import DeriveRules, crossover_diary, derive_crossover, derive_parallel
+    from ldn_stats.derive.parallel import parameter_of
     from ldn_stats.schemas.analysis import AnalysisModel, DiaryModel
 
     rules = DeriveRules() if rules is None else rules
@@ -195,11 +200,13 @@ def analysis_datasets(trial: object, params: Sequence[str] | None = None,
                             f"(present: {', '.join(present)})")
     crossover = trial.design == "crossover"  # type: ignore[attr-defined]
     derive = derive_crossover if crossover else derive_parallel
-    anl = pd.concat([_with_criteria(derive(trial, param=p, rules=rules), rules)
+    anl = pd.concat([_with_criteria(derive(trial, param=p, rules=rules), rules,
+                                    parameter_of(trial, p, None))
                      for p in params], ignore_index=True)
     desc = _schema_descriptions(AnalysisModel)
-    for n in (1, 2):
-        desc[f"CRIT{n}"] = _CRIT_DESCRIPTION.format(n=n)
+    for col in anl.columns:
+        if re.fullmatch(r"CRIT\d+", col):
+            desc[col] = _CRIT_DESCRIPTION.format(n=col[4:])
     out = [Dataset("ADEFFANL", "Efficacy Analysis Records",
                    _to_records(anl), {c: LABELS.get(c, "") for c in anl.columns},
                    {c: desc.get(c, "") for c in anl.columns})]
