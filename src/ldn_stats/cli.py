@@ -61,6 +61,22 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_power(args: argparse.Namespace) -> int:
+    from ldn_stats.power import load_design_spec, run_power
+
+    spec = load_design_spec(args.spec)
+    replicates = spec.quick_replicates if args.quick else args.replicates
+    if replicates is not None and replicates < 1:
+        raise LdnStatsError(f"--replicates: expected an integer >= 1, found {replicates}")
+    if args.workers is not None and args.workers < 0:
+        raise LdnStatsError(f"--workers: expected an integer >= 0, found {args.workers}")
+    run = run_power(spec, args.out, replicates=replicates, workers=args.workers,
+                    scheduler=args.scheduler)
+    for path in run.files:
+        print(path)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="ldn-stats", description="Analyse low-dose naltrexone pain trials."
@@ -82,6 +98,20 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("spec", type=Path)
     r.add_argument("--out", type=Path, default=Path("reports"), help="output root")
     r.set_defaults(func=_cmd_run)
+
+    w = sub.add_parser("power", help="trial design by simulation: power, type I error, bias")
+    w.add_argument("spec", type=Path, help="design spec (TOML)")
+    w.add_argument("--out", type=Path, default=Path("reports"), help="output root")
+    n = w.add_mutually_exclusive_group()
+    n.add_argument("--replicates", type=int, help="replicates per scenario (default: the spec's)")
+    n.add_argument("--quick", action="store_true",
+                   help="the spec's design.quick_replicates (the quick build of make report)")
+    c = w.add_mutually_exclusive_group()
+    c.add_argument("--workers", type=int,
+                   help="embedded LocalCluster workers (default: one per core; 0: serial)")
+    c.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. "
+                   "tcp://127.0.0.1:8786")
+    w.set_defaults(func=_cmd_power)
 
     a = sub.add_parser("report", help="run every spec and assemble the appendix")
     a.add_argument("--analyses", type=Path, default=Path("analyses"))
