@@ -54,7 +54,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["ANALYTIC_COLUMNS", "analytic_power", "llc_phi", "pilot_statistics", "t_power"]
+__all__ = ["ANALYTIC_COLUMNS", "analytic_power", "llc_phi", "pilot_statistics", "t_power",
+           "twin_effect"]
 
 #: analytic columns of ``results.csv``
 ANALYTIC_COLUMNS = ("power_t", "power_ancova", "power_llc", "power_crossover")
@@ -147,6 +148,36 @@ def pilot_statistics(complete: pd.DataFrame, with_dropout: pd.DataFrame, kind: s
         obs = g[g[outcome].notna()].groupby("AVISIT", observed=True)["USUBJID"].nunique()
         out[f"retention_{label}"] = [float(obs.get(v, 0) / n) for v in visits]
     return out
+
+
+def twin_effect(complete: pd.DataFrame, twin: pd.DataFrame, kind: str, active: str,
+                outcome: str) -> tuple[float, float]:
+    """True effect at the primary time point from twin pilot trials, and its MC SE.
+
+    ``complete`` and ``twin`` are the analysis tables of the same simulated
+    trial (same seed) with the scenario's effect and with effect 0.  Every
+    random number is shared, so the subject-wise difference of the outcome
+    (last visit, or the active period of a crossover) is the drug's effect on
+    that subject as the diary records it; its mean over the active arm is the
+    true value of the contrast and its SD / sqrt(n) the Monte-Carlo error.
+    """
+    if kind == "crossover":
+        key = ["USUBJID", "APERIOD"]
+        a = complete[complete["TRTA"].astype(str) == active].set_index(key)[outcome]
+        b = twin[twin["TRTA"].astype(str) == active].set_index(key)[outcome]
+    else:
+        visits = list(complete["AVISIT"].cat.categories) if hasattr(complete["AVISIT"], "cat") \
+            else sorted(complete["AVISIT"].unique())
+        last = visits[-1]
+
+        def pick(d: pd.DataFrame) -> pd.Series:
+            d = d[(d["AVISIT"] == last) & (d["TRT01P"].astype(str) == active)]
+            return d.set_index("USUBJID")[outcome]
+        a, b = pick(complete), pick(twin)
+    diff = (a - b).dropna()
+    if len(diff) < 2:
+        return math.nan, math.nan
+    return float(diff.mean()), float(diff.std(ddof=1) / math.sqrt(len(diff)))
 
 
 def analytic_power(pilot: dict, kind: str, n_per_arm: int, delta: float,

@@ -34,7 +34,7 @@ from typing import Any
 from ldn_stats.errors import SpecError
 from ldn_stats.io import atomic_write_text
 from ldn_stats.power.replicate import RECORD_FIELDS, ChunkTask, Record, run_chunk
-from ldn_stats.power.scenarios import Scenario, scenarios, true_effect
+from ldn_stats.power.scenarios import Scenario, scenarios
 from ldn_stats.power.spec import DesignSpec, load_design_spec
 
 __all__ = ["PowerRun", "run_power"]
@@ -61,16 +61,24 @@ class PowerRun:
     chunks_reused: int
 
 
-def _pilot_key(spec: DesignSpec, sc: Scenario) -> str:
-    p = {k: v for k, v in sc.params.items() if k != "n_per_arm"}
-    blob = json.dumps({"seed": spec.seed, "preset": spec.preset,
-                       "params": p, "n": spec.pilot_n_per_arm, "kind": spec.analysis.kind,
+def _pilot_key(spec: DesignSpec, sc: Scenario, truth: bool = False) -> str:
+    drop = {"n_per_arm"} | ({"dropout_rate", "dropout_mechanism", "dropout_strength"}
+                            if truth else set())
+    p = {k: v for k, v in sc.params.items() if k not in drop}
+    blob = json.dumps({"seed": spec.seed, "preset": spec.preset, "params": p,
+                       "n": spec.truth_n_per_arm if truth else spec.pilot_n_per_arm,
+                       "what": "truth" if truth else "pilot", "kind": spec.analysis.kind,
+                       "active": spec.active, "control": spec.control,
                        "outcome": spec.analysis.outcome}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
 def run_pilot(task: PilotTask) -> dict:
-    """Simulate and derive the pilot trials of ``task``; return their statistics."""
+    """Simulate and derive the pilot trials of ``task``; return their statistics.
+
+    Two trials of ``design.pilot_n_per_arm`` per arm: the scenario without
+    dropout (variances) and with its dropout (retention).
+    """
     import numpy as np
 
     from ldn_stats import derive_crossover, derive_parallel, simulate_trial
@@ -79,25 +87,75 @@ def run_pilot(task: PilotTask) -> dict:
 
     spec, sc = task.spec, task.scenario
     words = tuple(int(task.key[i:i + 8], 16) for i in range(0, 32, 8))
-    tables = []
-    for k, dropout in enumerate((False, True)):
-        design = sc.design(spec, n_per_arm=spec.pilot_n_per_arm, dropout=dropout)
-        seed = int(np.random.SeedSequence(spec.seed, spawn_key=(*words, 0xFFFFFFFF, k))
-                   .generate_state(1, np.uint64)[0])
-        t = simulate_trial(design, seed=seed)
-        param = t["adeff"]["PARAMCD"].iloc[0]
-        if spec.analysis.kind == "crossover":
-            d = derive_crossover(_as_trial(t, "crossover"), param=param)
-        else:
-            d = derive_parallel(_as_trial(t, "parallel"), param=param)
-        tables.append(d[d["ANL01FL"] == "Y"])
-    return pilot_statistics(tables[0], tables[1], spec.analysis.kind, spec.active,
+
+    complete = _derived(spec, sc, words, dropout=False, null=False, k=0,
+                        allocation=spec.pilot_n_per_arm)
+    dropped = _derived(spec, sc, words, dropout=True, null=False, k=1,
+                       allocation=spec.pilot_n_per_arm)
+    return pilot_statistics(complete, dropped, spec.analysis.kind, spec.active,
                             spec.control, spec.analysis.outcome)
 
 
-def _run_task(task: ChunkTask | PilotTask) -> Any:
+def _derived(spec: DesignSpec, sc: Scenario, words: tuple[int, ...], *, dropout: bool,
+             null: bool, k: int, allocation: int | tuple[int, int]):
+    """The analysis table of one seeded auxiliary trial of scenario ``sc``."""
+    import numpy as np
+
+    from ldn_stats import derive_crossover, derive_parallel, simulate_trial
+    from ldn_stats.power.replicate import _as_trial
+
+    params = dict(sc.params)
+    if null:
+        params["effect"] = 0.0
+    n = allocation if isinstance(allocation, tuple) else (allocation, allocation)
+    params["n_per_arm"] = n[0]
+    design = Scenario(sc.index, params, sc.key).design(spec, dropout=dropout)
+    design = dataclasses.replace(design, allocation=n)
+    seed = int(np.random.SeedSequence(spec.seed, spawn_key=(*words, 0xFFFFFFFF, k))
+               .generate_state(1, np.uint64)[0])
+    t = simulate_trial(design, seed=seed)
+    param = t["adeff"]["PARAMCD"].iloc[0]
+    if spec.analysis.kind == "crossover":
+        d = derive_crossover(_as_trial(t, "crossover"), param=param)
+    else:
+        d = derive_parallel(_as_trial(t, "parallel"), param=param)
+    return d[d["ANL01FL"] == "Y"]
+
+
+@dataclass(frozen=True)
+class TruthTask:
+    """Twin trials giving a scenario's true effect (shared by scenarios differing in n, dropout)."""
+
+    spec: DesignSpec
+    scenario: Scenario
+    key: str
+
+
+def run_truth(task: TruthTask) -> dict:
+    """The true effect at the primary time point and its Monte-Carlo SE.
+
+    Twin trials of ``design.truth_n_per_arm`` subjects on the active drug (and
+    one on control), without dropout: the scenario and the same trial (same
+    seed, so the same random numbers) with effect 0.  See
+    :func:`ldn_stats.power.analytic.twin_effect`; AE stops and clipping at the
+    scale's ends are included.
+    """
+    from ldn_stats.power.analytic import twin_effect
+
+    spec, sc = task.spec, task.scenario
+    words = tuple(int(task.key[i:i + 8], 16) for i in range(0, 32, 8))
+    alloc = (spec.truth_n_per_arm, 1)
+    a = _derived(spec, sc, words, dropout=False, null=False, k=2, allocation=alloc)
+    b = _derived(spec, sc, words, dropout=False, null=True, k=2, allocation=alloc)
+    est, se = twin_effect(a, b, spec.analysis.kind, spec.active, spec.analysis.outcome)
+    return {"true_effect": est, "true_effect_mcse": se}
+
+
+def _run_task(task: ChunkTask | PilotTask | TruthTask) -> Any:
     if isinstance(task, PilotTask):
         return run_pilot(task)
+    if isinstance(task, TruthTask):
+        return run_truth(task)
     return run_chunk(task)
 
 
@@ -189,8 +247,8 @@ def plan_chunks(missing: list[int], size: int) -> list[tuple[int, ...]]:
 
 def run_power(spec: DesignSpec | str | Path, out: str | Path, *, replicates: int | None = None,
               workers: int | None = None, scheduler: str | None = None,
-              chunk_size: int | None = None, progress: bool | None = None,
-              max_chunks: int | None = None) -> PowerRun:
+              client: Any = None, chunk_size: int | None = None,
+              progress: bool | None = None, max_chunks: int | None = None) -> PowerRun:
     """Run a design spec and write its results under ``out/<name>/``.
 
     Parameters
@@ -206,6 +264,8 @@ def run_power(spec: DesignSpec | str | Path, out: str | Path, *, replicates: int
         in this process.
     scheduler : str, optional
         Address of an existing Dask scheduler (``tcp://127.0.0.1:8786``).
+    client : distributed.Client, optional
+        Use this client (``workers`` and ``scheduler`` are then ignored).
     chunk_size : int, optional
         Replicates per task (default ``design.chunk_size``); does not change results.
     progress : bool, optional
@@ -267,6 +327,20 @@ def run_power(spec: DesignSpec | str | Path, out: str | Path, *, replicates: int
                 tasks.append(PilotTask(spec, sc, pk))
             else:
                 pilots[pk] = got
+    truth_of: dict[int, str | None] = {}
+    for sc in scs:
+        if sc.params.get("effect", 0.0) == 0:
+            truth_of[sc.index] = None
+            continue
+        tk = _pilot_key(spec, sc, truth=True)
+        truth_of[sc.index] = tk
+        if tk not in pilots:
+            got = store.load_pilot(tk)
+            if got is None:
+                pilots[tk] = {}
+                tasks.append(TruthTask(spec, sc, tk))
+            else:
+                pilots[tk] = got
     n_pilot_tasks = len(tasks)
     reused = 0
     for sc in scs:
@@ -280,7 +354,7 @@ def run_power(spec: DesignSpec | str | Path, out: str | Path, *, replicates: int
 
     def on_result(i: int, result: Any) -> None:
         task = tasks[i]
-        if isinstance(task, PilotTask):
+        if isinstance(task, PilotTask | TruthTask):
             store.save_pilot(task.key, result)
             pilots[task.key] = json.loads(json.dumps(result, sort_keys=True))
         else:
@@ -289,7 +363,8 @@ def run_power(spec: DesignSpec | str | Path, out: str | Path, *, replicates: int
                 records[task.scenario.index][rec.replicate] = rec
 
     if tasks:
-        map_chunks(_run_task, tasks, workers=workers, scheduler=scheduler, progress=progress,
+        map_chunks(_run_task, tasks, client=client, workers=workers, scheduler=scheduler,
+                   progress=progress,
                    desc=f"power {spec.name}", on_result=on_result)
     n_run = len(tasks) - n_pilot_tasks
     if max_chunks is not None:
@@ -313,13 +388,17 @@ def run_power(spec: DesignSpec | str | Path, out: str | Path, *, replicates: int
             recs = [records[sc.index][r] for r in range(R)]
             null = null_of[sc.index]
             null_recs = [records[null.index][r] for r in range(R)] if null is not None else None
-            truth = true_effect(spec, sc)
-            row: dict[str, Any] = {"scenario": sc.index, **sc.params, "true_effect": truth}
+            pilot = pilots[pilot_of[sc.index]]
+            tk = truth_of[sc.index]
+            truth = pilots[tk]["true_effect"] if tk is not None else 0.0
+            row: dict[str, Any] = {"scenario": sc.index, **sc.params, "true_effect": truth,
+                                   "true_effect_mcse": pilots[tk]["true_effect_mcse"]
+                                   if tk is not None else 0.0}
             row.update(summarise(recs, truth, spec.alpha, null_recs))
             n = sc.params.get("n_per_arm")
             if n is None:
                 n = sc.design(spec).allocation[0]
-            a = analytic_power(pilots[pilot_of[sc.index]], spec.analysis.kind, int(n), truth,
+            a = analytic_power(pilot, spec.analysis.kind, int(n), truth,
                                spec.alpha)
             if truth == 0:
                 a = {k: math.nan for k in a}

@@ -47,7 +47,7 @@ from ldn_stats.errors import SpecError
 from ldn_stats.power.spec import DesignSpec
 from ldn_stats.simulate import CrossoverDesign, Dropout, ParallelDesign, resolve_design
 
-__all__ = ["Scenario", "replicate_seed", "scenarios", "true_effect"]
+__all__ = ["Scenario", "build_design", "replicate_seed", "scenarios"]
 
 
 @dataclass(frozen=True)
@@ -110,39 +110,6 @@ def _level_mean(preset: str) -> float:
     from ldn_stats.simulate.simulator import entry_level_mean
 
     return entry_level_mean(preset)
-
-
-def true_effect(spec: DesignSpec, scenario: Scenario) -> float:
-    """The estimand's true value in scale points.
-
-    The scenario's ``effect`` (0 if absent) is the full effect after
-    titration; at the primary time point it is scaled by the mean fraction of
-    full effect the planned schedule reaches there (the last analysis week of a
-    parallel design, the last 3 days of the active period of a crossover:
-    :func:`ldn_stats.simulate.schedule.effect_level`).  Not included: stops for
-    adverse events (the effect wears off in those subjects) and clipping at the
-    ends of the scale, both of which attenuate the observed difference slightly
-    and show as bias.
-    """
-    from ldn_stats.simulate.schedule import effect_level, group_schedules
-
-    effect = float(scenario.params.get("effect", 0.0))
-    if effect == 0:
-        return 0.0
-    design = scenario.design(spec)
-    trt = design.treatment(spec.active)
-    scheds = group_schedules(design)
-    if isinstance(design, ParallelDesign):
-        sched = scheds[spec.active]
-        curve = effect_level(sched.trta == spec.active, trt.onset_days, trt.offset_days)
-        end = design.run_in_days + 7 * design.weeks
-        window = curve[end - 7:end]
-    else:
-        sched = scheds[design.sequences[0]]
-        curve = effect_level(sched.trta == spec.active, trt.onset_days, trt.offset_days)
-        ex = next(e for e in sched.exposures if e.code == spec.active)
-        window = curve[ex.stop - 3:ex.stop]
-    return effect * float(np.mean(window))
 
 
 def build_design(spec: DesignSpec, params: dict[str, Any]) -> ParallelDesign | CrossoverDesign:

@@ -10,7 +10,8 @@ A design spec has three tables:
     count of the quick build ``make report`` runs), ``alpha`` (two-sided level,
     default 0.05), ``chunk_size`` (replicates per task, default 10) and
     ``pilot_n_per_arm`` (size of the large pilot trial that gives the analytic
-    comparisons their variances, default 300).
+    comparisons their variances, default 300) and ``truth_n_per_arm`` (size of
+    the twin trials that give the true effect, default 5000).
 ``[scenarios]``
     The simulator parameters; each is one value or a list of values, and the
     scenarios are every combination of the lists (in the order written).
@@ -122,6 +123,7 @@ class DesignSpec:
     alpha: float
     chunk_size: int
     pilot_n_per_arm: int
+    truth_n_per_arm: int
     grid: dict[str, tuple[Any, ...]]
     analysis: AnalysisSpec
     source: str
@@ -241,7 +243,7 @@ def parse_design_spec(text: str, source: str = "<string>") -> DesignSpec:
     d = _table(doc, "design", source)
     _unknown(source, "design", d, {"name", "title", "preset", "active", "control", "seed",
                                    "replicates", "quick_replicates", "alpha", "chunk_size",
-                                   "pilot_n_per_arm"})
+                                   "pilot_n_per_arm", "truth_n_per_arm"})
     for key in ("name", "preset", "seed", "replicates"):
         if key not in d:
             raise SpecError(f"{source}: design.{key}: missing (required)")
@@ -262,6 +264,7 @@ def parse_design_spec(text: str, source: str = "<string>") -> DesignSpec:
     alpha = _num(source, "design.alpha", d.get("alpha", 0.05), 0.0, 1.0, True, True)
     chunk = _int(source, "design.chunk_size", d.get("chunk_size", 10), 1)
     pilot = _int(source, "design.pilot_n_per_arm", d.get("pilot_n_per_arm", 300), 10)
+    truth = _int(source, "design.truth_n_per_arm", d.get("truth_n_per_arm", 5000), 10)
     active = _str(source, "design.active", d.get("active", "LDN"))
     control = _str(source, "design.control", d.get("control", "PBO"))
     title = _str(source, "design.title", d.get("title", name))
@@ -309,7 +312,8 @@ def parse_design_spec(text: str, source: str = "<string>") -> DesignSpec:
     analysis = AnalysisSpec(kind, formula, df_method, reml, outcome)
     return DesignSpec(name=name, title=title, preset=preset, active=active, control=control,
                       seed=seed, replicates=replicates, quick_replicates=quick, alpha=alpha,
-                      chunk_size=chunk, pilot_n_per_arm=pilot, grid=grid, analysis=analysis,
+                      chunk_size=chunk, pilot_n_per_arm=pilot,
+                      truth_n_per_arm=truth, grid=grid, analysis=analysis,
                       source=source, sha256=hashlib.sha256(text.encode()).hexdigest())
 
 
