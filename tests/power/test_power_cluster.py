@@ -29,8 +29,8 @@ preset = "final"
 seed = 20261201
 replicates = 40
 chunk_size = 10
-pilot_n_per_arm = 500
-truth_n_per_arm = 2000
+pilot_n_per_arm = 200
+truth_n_per_arm = 1000
 [scenarios]
 n_per_arm = 30
 effect = [0.0, -1.0]
