@@ -1,0 +1,42 @@
+"""Crossover analyses: the mixed model on period endpoints, 2x2 companions, daily diaries.
+
+- :mod:`~ldn_stats.models.crossover.prepare`: column checks, period order, the 2x2 wide form;
+- :mod:`~ldn_stats.models.crossover.fit`: :func:`crossover` through the MMRM engine;
+- :mod:`~ldn_stats.models.crossover.two_by_two`: Hills-Armitage, carryover on totals,
+  within-subject effect sizes (parametric);
+- :mod:`~ldn_stats.models.crossover.nonparametric`: Wilcoxon-Mann-Whitney with
+  Hodges-Lehmann, McNemar, Mainland-Gart;
+- :mod:`~ldn_stats.models.crossover.diary`: the daily-diary mixed model;
+- :mod:`~ldn_stats.models.crossover.designs`: sequences, Williams designs, balance checks.
+
+The public names are :func:`ldn_stats.crossover` and :class:`ldn_stats.CrossoverResult`.
+
+Examples
+--------
+>>> from ldn_stats.models.crossover import crossover
+>>> import ldn_stats
+>>> ldn_stats.crossover is crossover
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# imported on first use, so that the submodules (formula, design, ...) can be used by
+# the other model layers without loading the whole fit machinery
+_EXPORTS = {
+    "crossover": "ldn_stats.models.crossover.fit",
+    "CrossoverResult": "ldn_stats.models.crossover.fit",
+    "diary_crossover": "ldn_stats.models.crossover.diary",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

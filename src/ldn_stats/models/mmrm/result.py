@@ -1,0 +1,154 @@
+"""The frozen result of an MMRM fit: the linear-model surface plus covariance and fit statistics.
+
+:class:`MMRMResult` is built by :func:`ldn_stats.mmrm`; it holds numbers, never
+strings. Contrasts, LS-means and type III tests come from
+:class:`ldn_stats.models.result.LinearModelResult`.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> from ldn_stats import mmrm
+>>> rng = np.random.default_rng(2)
+>>> d = pd.DataFrame({"ID": np.repeat(np.arange(20), 2), "V": np.tile(["a", "b"], 20)})
+>>> d["Y"] = rng.normal(size=40)
+>>> isinstance(mmrm("Y ~ V + cs(V | ID)", d), MMRMResult)
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ldn_stats.errors import ModelError
+from ldn_stats.models.mmrm.likelihood import Likelihood
+from ldn_stats.models.mmrm.optimize import Attempt
+from ldn_stats.models.result import LinearModelResult
+
+__all__ = ["MMRMResult", "OptimizerInfo"]
+
+
+@dataclass(frozen=True)
+class OptimizerInfo:
+    """What the optimizer did: the accepted method, its iterations and every attempt.
+
+    Examples
+    --------
+    >>> OptimizerInfo("L-BFGS-B", 14, 1e-6, ()).method
+    'L-BFGS-B'
+    """
+
+    method: str
+    iterations: int
+    gradient_norm: float
+    attempts: tuple[Attempt, ...]
+
+
+@dataclass(frozen=True)
+class MMRMResult(LinearModelResult):
+    """A fitted MMRM (immutable). Built by :func:`mmrm`; see there for the model.
+
+    Attributes
+    ----------
+    coef : pandas.DataFrame
+        Indexed by term (R names, ``"ARMCDTRT:AVISITVIS2"``): ``estimate, std_error,
+        df, statistic, p_value, conf_low, conf_high``.
+    vcov : pandas.DataFrame
+        Covariance of the fixed effects used for inference (Kenward-Roger adjusted
+        or empirical when asked).
+    covariance : pandas.DataFrame or dict of str to DataFrame
+        Estimated visit x visit covariance (one per group when grouped); for
+        spatial structures the 2 x 2 matrix at unit distance, as mmrm prints.
+    theta : pandas.DataFrame
+        Covariance parameters on the optimization scale (``estimate``), indexed by name.
+    variance_components : pandas.DataFrame or None
+        Random-effect variances and residual variance (``component, estimate``).
+    loglik, aic, bic : float
+        Log-likelihood (REML or ML) and ``-2 loglik + 2k`` / ``+ k log(n_subjects)``
+        with ``k`` covariance parameters (R mmrm's definitions).
+    n_obs, n_subjects, n_rows_dropped : int
+        Rows and subjects used; rows dropped for a missing value.
+    converged : bool
+    optimizer : OptimizerInfo
+    df_method, vcov_method : str
+    reml : bool
+    conf_level : float
+        Confidence level of every interval (``1 - alpha``).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from ldn_stats import mmrm
+    >>> rng = np.random.default_rng(5)
+    >>> d = pd.DataFrame({"ID": np.repeat(np.arange(25), 2), "V": np.tile(["a", "b"], 25)})
+    >>> d["Y"] = np.repeat(rng.normal(size=25), 2) + rng.normal(size=50)
+    >>> fit = mmrm("Y ~ V + us(V | ID)", d)
+    >>> fit.coef.index.tolist(), fit.covariance.shape, fit.aic > -2 * fit.loglik
+    (['(Intercept)', 'Vb'], (2, 2), True)
+    >>> fit.loglik = 0.0
+    Traceback (most recent call last):
+    ...
+    dataclasses.FrozenInstanceError: cannot assign to field 'loglik'
+    """
+
+    covariance: pd.DataFrame | dict[str, pd.DataFrame]
+    theta: pd.DataFrame
+    variance_components: pd.DataFrame | None
+    loglik: float
+    aic: float
+    bic: float
+    n_subjects: int
+    n_rows_dropped: int
+    converged: bool
+    optimizer: OptimizerInfo
+    vcov_method: str
+    reml: bool
+    _lik: Likelihood = field(repr=False)
+    _theta: np.ndarray = field(repr=False)
+
+    def residuals(self, kind: str = "response") -> pd.Series:
+        """Residuals of the used rows: ``response`` (y - X beta), ``pearson`` (scaled by
+        the fitted standard deviation) or ``normalized`` (whitened by the Cholesky
+        factor of ``V_i``), as R mmrm's ``residuals(type=)``.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from ldn_stats import mmrm
+        >>> rng = np.random.default_rng(3)
+        >>> d = pd.DataFrame({"ID": np.repeat(np.arange(20), 2), "V": np.tile(["a", "b"], 20)})
+        >>> d["Y"] = rng.normal(size=40)
+        >>> r = mmrm("Y ~ V + cs(V | ID)", d).residuals("pearson")
+        >>> len(r)
+        40
+        """
+        r = self._response - self._fitted
+        if kind == "response":
+            return pd.Series(r, index=self._index, name="residual")
+        if kind not in ("pearson", "normalized"):
+            raise ModelError(f"kind must be 'response', 'pearson' or 'normalized', got {kind!r}")
+        st = self._lik.state(self._theta, order=0)
+        out = np.empty_like(r)
+        sw = np.sqrt(self._lik.weights)
+        for part in st.parts:
+            Vs = np.linalg.inv(part["Vinv"])
+            for j, rows in enumerate(part["batch"].rows):
+                nv = rows.shape[1]  # the pattern's rows lead its (padded) matrices
+                rr = r[rows] * sw[rows]  # (n_s, nv) whitened by weights
+                if kind == "pearson":
+                    out[rows] = rr / np.sqrt(np.diag(Vs[j])[:nv])[None, :]
+                else:
+                    Lc = np.linalg.cholesky(Vs[j][:nv, :nv])
+                    out[rows] = np.linalg.solve(Lc, rr.T).T
+        return pd.Series(out, index=self._index, name="residual")
+
+    def _glance(self) -> dict:
+        out = super()._glance()
+        out.update(n_subjects=int(self.n_subjects), estimation="REML" if self.reml else "ML",
+                   loglik=float(self.loglik), aic=float(self.aic), bic=float(self.bic),
+                   converged=bool(self.converged), optimizer=self.optimizer.method,
+                   gradient_norm=float(self.optimizer.gradient_norm),
+                   vcov_method=self.vcov_method)
+        return out
