@@ -47,7 +47,7 @@ M_SPEC = """
 name = "small"
 preset = "final"
 seed = 99
-replicates = 6
+replicates = 4
 chunk_size = 2
 pilot_n_per_arm = 40
 truth_n_per_arm = 200
@@ -116,17 +116,18 @@ def test_results_report_every_statistic(reference):
                 "mean_estimate", "bias", "emp_se", "mean_model_se", "coverage", "fail_share",
                 "failures", "power_t", "power_ancova", "power_llc"):
         assert col in r.columns
-    assert r["replicates"].tolist() == [6, 6]
+    assert r["replicates"].tolist() == [4, 4]
     header = files["results.csv"].decode().splitlines()[0]
     assert header.startswith("scenario,n_per_arm,effect,dropout_rate")
-    assert b"Replicates per scenario: 6" in files["index.html"]
+    assert b"Replicates per scenario: 4" in files["index.html"]
     assert b"QUICK BUILD" not in files["index.html"]
 
 
 def test_one_worker_and_two_workers_give_the_same_bytes(reference, tmp_path):
     _, ref = reference
     with cluster(workers=1) as client:
-        run_power(parse_design_spec(M_SPEC, source="small.toml"), tmp_path, client=client, chunk_size=3)
+        run_power(parse_design_spec(M_SPEC, source="small.toml"), tmp_path, client=client,
+                  chunk_size=3)
     assert _files(tmp_path / "small") == ref
 
 
@@ -154,7 +155,7 @@ def test_killed_run_resumes_to_the_same_bytes(reference, tmp_path):
             proc.kill()
     assert not (out / "small").exists()  # no partial results
     kept = len(list(chunks.glob("*/*-0000*.csv")))
-    assert 1 <= kept < 6  # 2 scenarios x 3 chunks of 2 replicates
+    assert 1 <= kept < 4  # 2 scenarios x 2 chunks of 2 replicates
     run = run_power(spec, out, workers=0)
     assert run.chunks_reused == 2 * kept
     assert _files(out / "small") == ref

@@ -1,12 +1,11 @@
 """One replicate: simulate a trial, run the package's own analysis, keep the primary contrast.
 
 :func:`analyse_trial` is the single place where a design spec's analysis is
-turned into a call of the package: ``derive_parallel`` then
-:func:`ldn_stats.mmrm` (or the report layer's ANCOVA) for parallel trials,
-``derive_crossover`` then :func:`ldn_stats.crossover` for crossover trials.  The
-primary contrast is ``active - control`` at the last visit (parallel) or over
-the periods (crossover).  When the package's analysis-kind registry exists,
-this function is where it is called instead.
+turned into a call of the package: the registered analysis kind
+(:mod:`ldn_stats.report.kinds`) derives, selects and fits exactly as
+``ldn-stats run`` does for a real trial, and its primary comparison
+(``active - control`` at the last visit, or over the periods of a crossover)
+is kept.
 
 :func:`run_chunk` runs a batch of replicates of one scenario (one Dask task)
 and returns one record per replicate; a fit that fails with a package error
@@ -88,18 +87,15 @@ def _as_trial(tables: dict[str, pd.DataFrame], design: str) -> SimpleNamespace:
                            design=design)
 
 
-def _parallel_table(tables: dict[str, pd.DataFrame], spec: DesignSpec) -> pd.DataFrame:
-    from ldn_stats import derive_parallel
-
-    anl = derive_parallel(_as_trial(tables, "parallel"), param=tables["adeff"]["PARAMCD"].iloc[0])
-    anl = anl[anl["ANL01FL"] == "Y"].copy()
-    anl["TRT01P"] = pd.Categorical(anl["TRT01P"].astype(str),
-                                   categories=[spec.control, spec.active])
-    return anl
-
-
 def analyse_trial(tables: dict[str, pd.DataFrame], spec: DesignSpec) -> dict[str, float]:
-    """Run the spec's analysis on one trial; return the primary contrast.
+    """Run the spec's registered analysis kind on one trial; return the primary contrast.
+
+    The one place where a replicate meets the package's analyses: the kind
+    (:func:`ldn_stats.report.kinds.get_kind`) derives its analysis table, the
+    report's :func:`~ldn_stats.report.selection.select` picks the records
+    (population, visits, reference = ``design.control``) and the kind's fit gives
+    :meth:`~ldn_stats.report.kinds.KindFit.primary`, exactly as ``ldn-stats run``
+    does for a real trial.
 
     Parameters
     ----------
@@ -111,47 +107,44 @@ def analyse_trial(tables: dict[str, pd.DataFrame], spec: DesignSpec) -> dict[str
     -------
     dict
         ``estimate, std_error, df, p_value, conf_low, conf_high`` of
-        ``active - control`` and ``n_complete`` (subjects with the endpoint).
+        ``active - control`` and ``n_complete`` (subjects with the outcome at the
+        primary time point).
 
     Raises
     ------
     LdnStatsError
-        Whatever the package's derivation or model raises (non-convergence included).
+        Whatever the derivation, the selection or the model raises (non-convergence
+        included).
     """
-    a = spec.analysis
-    if a.kind == "crossover":
-        from ldn_stats import crossover, derive_crossover
+    import dataclasses
 
-        x = derive_crossover(_as_trial(tables, "crossover"),
-                             param=tables["adeff"]["PARAMCD"].iloc[0])
-        x = x[x["ANL01FL"] == "Y"]
-        res = crossover(x, outcome=a.outcome, df_method=a.df_method, reference=spec.control)
-        eff = res.effects
-        row = eff[eff["contrast"] == f"{spec.active} - {spec.control}"].iloc[0]
-        ok = x[x[a.outcome].notna()].groupby("USUBJID").size()
+    from ldn_stats.derive import DeriveRules
+    from ldn_stats.report.kinds import get_kind
+    from ldn_stats.report.selection import select
+
+    kind = get_kind(spec.analysis.kind)
+    param = str(tables["adeff"]["PARAMCD"].iloc[0])
+    rspec = spec.kind_spec
+    if rspec.parameter != param:
+        rspec = dataclasses.replace(rspec, parameter=param)
+    trial = _as_trial(tables, kind.design)
+    table = kind.derive(trial, DeriveRules(), param)
+    sel = select(rspec, trial, table)
+    fit = kind.fit(sel, rspec.model)
+    row = fit.primary()
+    expected = f"{spec.active} - {spec.control}"
+    if row is None or str(row["contrast"]) != expected:
+        raise LdnStatsError(f"analysis kind {kind.name!r} gave no {expected!r} contrast")
+    ana = sel.ana
+    outcome = spec.analysis.outcome if kind.design == "crossover" else "CHG"
+    if kind.design == "crossover" and outcome in ana:
+        ok = ana[ana[outcome].notna()].groupby("USUBJID").size()
         n_complete = int((ok >= 2).sum())
+    elif sel.visits and "CHG" in ana:
+        last = ana[(ana["AVISIT"].astype(str) == sel.visits[-1]) & ana["CHG"].notna()]
+        n_complete = int(last["USUBJID"].nunique())
     else:
-        anl = _parallel_table(tables, spec)
-        last = anl["AVISIT"].cat.categories[-1] if hasattr(anl["AVISIT"], "cat") else \
-            sorted(anl["AVISIT"].unique())[-1]
-        n_complete = int(anl.loc[(anl["AVISIT"] == last) & anl[a.outcome].notna(),
-                                 "USUBJID"].nunique())
-        if a.kind == "mmrm":
-            from ldn_stats import mmrm
-
-            fit = mmrm(a.formula, anl, reml=a.reml, df_method=a.df_method)
-            pw = fit.pairwise("TRT01P", by="AVISIT")
-            row = pw[pw["AVISIT"].astype(str) == str(last)].iloc[0]
-            if str(row["contrast"]) != f"{spec.active} - {spec.control}":
-                raise LdnStatsError(f"unexpected contrast {row['contrast']!r}")  # pragma: no cover
-        else:  # ancova: the report layer's OLS at the last visit
-            from ldn_stats.report.fit import fit_ancova
-
-            d = anl[anl["AVISIT"] == last].copy()
-            d["TRT01P"] = d["TRT01P"].astype(str)
-            r = fit_ancova(d, a.formula, arm="TRT01P", reference=spec.control,
-                           visit_label=str(last))
-            row = r.differences.iloc[0]
+        n_complete = int(ana["USUBJID"].nunique())
     return {k: float(row[k]) for k in ("estimate", "std_error", "df", "p_value", "conf_low",
                                        "conf_high")} | {"n_complete": n_complete}
 

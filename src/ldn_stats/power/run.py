@@ -79,11 +79,8 @@ def run_pilot(task: PilotTask) -> dict:
     Two trials of ``design.pilot_n_per_arm`` per arm: the scenario without
     dropout (variances) and with its dropout (retention).
     """
-    import numpy as np
 
-    from ldn_stats import derive_crossover, derive_parallel, simulate_trial
     from ldn_stats.power.analytic import pilot_statistics
-    from ldn_stats.power.replicate import _as_trial
 
     spec, sc = task.spec, task.scenario
     words = tuple(int(task.key[i:i + 8], 16) for i in range(0, 32, 8))
@@ -160,10 +157,9 @@ def _run_task(task: ChunkTask | PilotTask | TruthTask) -> Any:
 
 
 def _code_hash() -> str:
-    from ldn_stats.report import _files
-    from ldn_stats.report.runner import _versions
+    from ldn_stats.report.contract import package_source_hash, versions
 
-    blob = _files.package_source_hash() + json.dumps(_versions(), sort_keys=True)
+    blob = package_source_hash() + json.dumps(versions(), sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

@@ -17,10 +17,13 @@ A design spec has three tables:
     scenarios are every combination of the lists (in the order written).
     Keys: see :data:`SCENARIO_KEYS`.
 ``[analysis]``
-    The analysis each replicate runs: ``kind`` (``mmrm``, ``ancova`` or
-    ``crossover``), ``formula``, ``df_method``, ``reml``, ``outcome``
-    (crossover).  The primary contrast is ``active - control`` at the last
-    visit (parallel) or over periods (crossover).
+    The analysis each replicate runs: any registered analysis kind
+    (:mod:`ldn_stats.report.kinds`: ``mmrm``, ``ancova``, ``crossover``, ...) with
+    the keys of a report spec's ``[model]`` table (``kind``, ``formula``,
+    ``df_method``, ``reml``, ``visit``, ``outcome``, ``period_baseline``), checked
+    by the report's own spec parser.  The primary contrast is the kind's primary
+    comparison, ``active - control`` at the last visit (parallel) or over the
+    periods (crossover).
 
 Every problem raises :class:`~ldn_stats.errors.SpecError` naming the key.
 
@@ -60,7 +63,7 @@ from typing import Any
 from ldn_stats.errors import SpecError
 
 __all__ = [
-    "ANALYSIS_KINDS",
+    "ANALYSIS_KEYS",
     "SCENARIO_KEYS",
     "AnalysisSpec",
     "DesignSpec",
@@ -68,9 +71,8 @@ __all__ = [
     "parse_design_spec",
 ]
 
-#: analysis kind -> the design it needs
-ANALYSIS_KINDS: dict[str, str] = {"mmrm": "parallel", "ancova": "parallel",
-                                  "crossover": "crossover"}
+#: keys of ``[analysis]``: the report spec's ``[model]`` keys (ldn_stats.report.spec)
+ANALYSIS_KEYS = ("kind", "formula", "df_method", "reml", "visit", "outcome", "period_baseline")
 
 _MECHANISMS = ("MCAR", "MAR", "MNAR")
 
@@ -89,7 +91,6 @@ SCENARIO_KEYS: dict[str, str] = {
 }
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_FORMULA_CHARS = re.compile(r"^[A-Za-z0-9_ ~+*:|/()().,-]+$")
 
 
 @dataclass(frozen=True)
@@ -101,11 +102,14 @@ class AnalysisSpec:
     df_method: str
     reml: bool
     outcome: str
+    visit: str = "last"
+    period_baseline: str = "none"
 
     def as_dict(self) -> dict[str, Any]:
         """Plain mapping (recorded with the results and hashed into the seeds' scope)."""
         return {"kind": self.kind, "formula": self.formula, "df_method": self.df_method,
-                "reml": self.reml, "outcome": self.outcome}
+                "reml": self.reml, "outcome": self.outcome, "visit": self.visit,
+                "period_baseline": self.period_baseline}
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,7 @@ class DesignSpec:
     analysis: AnalysisSpec
     source: str
     sha256: str
+    kind_spec: Any = None
 
     @property
     def n_scenarios(self) -> int:
@@ -284,37 +289,58 @@ def parse_design_spec(text: str, source: str = "<string>") -> DesignSpec:
         grid[key] = checked
 
     a = _table(doc, "analysis", source)
-    _unknown(source, "analysis", a, {"kind", "formula", "df_method", "reml", "outcome"})
-    kind = a.get("kind")
-    if kind not in ANALYSIS_KINDS:
-        raise _fail(source, "analysis.kind", f"one of {', '.join(ANALYSIS_KINDS)}", kind)
-    designs = grid.get("design", ("parallel",) if PRESETS[preset].__class__.__name__
-                       == "ParallelDesign" else ("crossover",))
+    _unknown(source, "analysis", a, set(ANALYSIS_KEYS))
+    if "kind" not in a:
+        raise SpecError(f"{source}: analysis.kind: missing (required)")
+    kind_spec = _kind_spec(a, name, control, source)
+    from ldn_stats.report.kinds import get_kind
+
+    kind_design = get_kind(kind_spec.model.kind).design
+    designs = grid.get("design", (PRESETS[preset].__class__.__name__.replace("Design", "")
+                                  .lower(),))
     for dz in designs:
-        if dz != ANALYSIS_KINDS[kind]:
-            raise SpecError(f"{source}: analysis.kind: {kind!r} analyses {ANALYSIS_KINDS[kind]} "
-                            f"trials, but the scenarios simulate {dz} trials (scenarios.design "
-                            "or the preset)")
-    formula = a.get("formula")
-    if kind in ("mmrm", "ancova"):
-        formula = _str(source, "analysis.formula", formula)
-        if not _FORMULA_CHARS.match(formula) or "~" not in formula:
-            raise _fail(source, "analysis.formula", "a model formula 'y ~ terms'", formula)
-    elif formula is not None:
-        raise SpecError(f"{source}: analysis.formula: not used by kind 'crossover' "
-                        "(the model is fixed: sequence, period, treatment, random subject)")
-    df_method = _str(source, "analysis.df_method", a.get("df_method", "kenward-roger"))
-    reml = a.get("reml", True)
-    if not isinstance(reml, bool):
-        raise _fail(source, "analysis.reml", "true or false", reml)
-    outcome = _str(source, "analysis.outcome", a.get("outcome", "CHG" if kind != "crossover"
-                                                          else "AVAL"))
-    analysis = AnalysisSpec(kind, formula, df_method, reml, outcome)
+        if dz != kind_design:
+            raise SpecError(f"{source}: analysis.kind: {kind_spec.model.kind!r} analyses "
+                            f"{kind_design} trials, but the scenarios simulate {dz} trials "
+                            "(scenarios.design or the preset)")
+    m = kind_spec.model
+    analysis = AnalysisSpec(m.kind, m.formula, m.df_method, m.reml, m.outcome, m.visit,
+                            m.period_baseline)
     return DesignSpec(name=name, title=title, preset=preset, active=active, control=control,
                       seed=seed, replicates=replicates, quick_replicates=quick, alpha=alpha,
                       chunk_size=chunk, pilot_n_per_arm=pilot,
                       truth_n_per_arm=truth, grid=grid, analysis=analysis,
-                      source=source, sha256=hashlib.sha256(text.encode()).hexdigest())
+                      source=source, sha256=hashlib.sha256(text.encode()).hexdigest(),
+                      kind_spec=kind_spec)
+
+
+def _kind_spec(a: dict[str, Any], name: str, control: str, source: str) -> Any:
+    """The report layer's spec of the analysis kind (its own checks name the key).
+
+    The ``[analysis]`` table holds exactly the report spec's ``[model]`` keys; it
+    is checked by :func:`ldn_stats.report.spec.parse_spec`, so a design spec can
+    run every registered analysis kind with the same rules as a report spec.
+    """
+    import json
+
+    from ldn_stats.report.spec import parse_spec
+
+    lines = ["[analysis]", f"name = {json.dumps(name)}", "number = 1",
+             'title = "design"', 'estimand = "design"',
+             "[data]", 'trial = "<simulated>"', f"reference = {json.dumps(control)}",
+             "[model]"]
+    for k, v in a.items():
+        if isinstance(v, bool):
+            lines.append(f"{k} = {'true' if v else 'false'}")
+        elif isinstance(v, str | int | float):
+            lines.append(f"{k} = {json.dumps(v)}")
+        else:
+            raise _fail(source, f"analysis.{k}", "a string, number or boolean", v)
+    lines.append("[outputs]")
+    try:
+        return parse_spec("\n".join(lines) + "\n", source=source)
+    except SpecError as exc:
+        raise SpecError(str(exc).replace(": model.", ": analysis.")) from None
 
 
 def load_design_spec(path: str | Path) -> DesignSpec:
