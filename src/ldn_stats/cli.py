@@ -63,14 +63,19 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _cmd_power(args: argparse.Namespace) -> int:
     from ldn_stats.power import load_design_spec, run_power
+    from ldn_stats.power.run import ensure_design_page
 
-    spec = load_design_spec(args.spec)
-    replicates = spec.quick_replicates if args.quick else args.replicates
-    if replicates is not None and replicates < 1:
-        raise LdnStatsError(f"--replicates: expected an integer >= 1, found {replicates}")
+    if args.replicates is not None and args.replicates < 1:
+        raise LdnStatsError(f"--replicates: expected an integer >= 1, found {args.replicates}")
     if args.workers is not None and args.workers < 0:
         raise LdnStatsError(f"--workers: expected an integer >= 0, found {args.workers}")
-    run = run_power(spec, args.out, replicates=replicates, workers=args.workers,
+    if args.quick:  # the quick page, unless a current page (a full run, say) exists
+        spec = ensure_design_page(args.spec, args.out, workers=args.workers,
+                                  scheduler=args.scheduler)
+        print(Path(args.out) / spec.name / "index.html")
+        return 0
+    spec = load_design_spec(args.spec)
+    run = run_power(spec, args.out, replicates=args.replicates, workers=args.workers,
                     scheduler=args.scheduler)
     for path in run.files:
         print(path)
@@ -105,7 +110,8 @@ def _parser() -> argparse.ArgumentParser:
     n = w.add_mutually_exclusive_group()
     n.add_argument("--replicates", type=int, help="replicates per scenario (default: the spec's)")
     n.add_argument("--quick", action="store_true",
-                   help="the spec's design.quick_replicates (the quick build of make report)")
+                   help="the spec's design.quick_replicates (the quick build of make report); "
+                   "keeps a current page of any replicate count")
     c = w.add_mutually_exclusive_group()
     c.add_argument("--workers", type=int,
                    help="embedded LocalCluster workers (default: one per core; 0: serial)")

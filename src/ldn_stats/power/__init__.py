@@ -31,8 +31,8 @@ Examples
 ... ''')
 >>> with tempfile.TemporaryDirectory() as tmp:
 ...     run = run_power(spec, tmp, workers=0)
-...     sorted(p.name for p in run.files)[:3]
-['index.html', 'power_curves.png', 'power_curves.svg']
+...     sorted(p.name for p in run.files)[:4]
+['index.html', 'outputs.json', 'power_curves.png', 'power_curves.svg']
 >>> run.results["effect"].tolist(), run.results["n_ok"].tolist()
 ([0.0, -1.0], [3, 3])
 """

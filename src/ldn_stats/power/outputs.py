@@ -79,8 +79,8 @@ def power_table(spec: DesignSpec, results: pd.DataFrame, replicates: int):
         "Failed: share of replicates whose analysis raised an error, by error type; power and "
         "summaries use the successful fits.",
     )
-    return Table("D.1", "results", f"{spec.title}: simulated operating characteristics",
-                 results, disp, notes)
+    return Table(f"{spec.number}.1", "results",
+                 f"{spec.title}: simulated operating characteristics", results, disp, notes)
 
 
 def power_curves(spec: DesignSpec, results: pd.DataFrame, replicates: int) -> dict[str, bytes]:
@@ -152,13 +152,53 @@ points (the simulator's proportional effect times the mean entry pain level; cli
 scale's ends can attenuate it slightly).</p>
 {table_html}
 <h2>Power curves</h2>
-<p><img src="power_curves.svg" alt="power against n per arm"></p>
+<p><img src="figures/power_curves.svg" alt="power against n per arm"></p>
 </body></html>
 """
 
 
+#: file of the power run's catalogue, the same shape as an analysis's (read by the appendix)
+OUTPUTS_FILE = "outputs.json"
+
+
+def _catalogue(spec: DesignSpec, table: Any, replicates: int, fingerprint: str,
+               figure_title: str, figure_note: str) -> dict[str, Any]:
+    a = spec.analysis
+    full = replicates >= spec.replicates
+    estimand = (f"Operating characteristics of the {a.kind} analysis ({a.formula or a.outcome}) "
+                f"of trials simulated from preset {spec.preset!r}: power and type I error of "
+                f"the {spec.active} - {spec.control} test at the primary time point, bias, "
+                f"empirical vs model SE and CI coverage, by scenario. "
+                f"{replicates} replicates per scenario"
+                + ("." if full else f" (QUICK BUILD; the full run has {spec.replicates})."))
+    return {
+        "analysis": spec.name, "number": spec.number, "title": spec.title,
+        "estimand": estimand, "spec": {"file": spec.source, "sha256": spec.sha256},
+        "trial": f"simulated (preset {spec.preset}, root seed {spec.seed})", "inputs": {},
+        "seed": spec.seed, "population": "ITTFL", "parameter": "",
+        "model": {"kind": a.kind, "formula": a.formula or "", "df_method": a.df_method},
+        "replicates": replicates, "full_replicates": spec.replicates,
+        "tables": [{
+            "number": table.number, "key": table.key, "title": table.title,
+            "caption": table.caption, "footnotes": list(table.footnotes),
+            "columns": [str(c) for c in table.display.columns],
+            "rows": [[str(v) for v in row] for row in table.display.itertuples(index=False)],
+            "files": [f"results.{ext}" for ext in ("csv", "md", "html")],
+        }],
+        "figures": [{
+            "number": f"{spec.number}.1", "key": "power_curves", "title": figure_title,
+            "caption": f"Figure {spec.number}.1. {figure_title}. {figure_note}",
+            "files": ["figures/power_curves.png", "figures/power_curves.svg"],
+        }],
+        "notes": [f"Design by simulation: {replicates} replicates per scenario; Monte-Carlo "
+                  f"SE of a power estimate at most {0.5 / math.sqrt(replicates):.3f}."],
+        "fingerprint": fingerprint,
+    }
+
+
 def write_outputs(spec: DesignSpec, out: Path, replicates: int, results: pd.DataFrame,
-                  replicates_csv: str, pilots: dict, pilot_of: dict[int, str]) -> list[Path]:
+                  replicates_csv: str, pilots: dict, pilot_of: dict[int, str],
+                  fingerprint: str = "") -> list[Path]:
     """Write ``out/<name>/`` atomically; return the files, sorted."""
     from ldn_stats.tables.render import RENDERERS, to_html
 
@@ -169,7 +209,7 @@ def write_outputs(spec: DesignSpec, out: Path, replicates: int, results: pd.Data
         files[f"results.{ext}"] = data if isinstance(data, bytes) else data.encode()
     files["replicates.csv"] = replicates_csv.encode()
     for ext, data in power_curves(spec, results, replicates).items():
-        files[f"power_curves.{ext}"] = data
+        files[f"figures/power_curves.{ext}"] = data
     files["index.html"] = _page(spec, replicates, to_html(table, standalone=False),
                                 results).encode()
     run = {"design": spec.name, "spec": {"file": spec.source, "sha256": spec.sha256},
@@ -179,8 +219,15 @@ def write_outputs(spec: DesignSpec, out: Path, replicates: int, results: pd.Data
            "pilots": {k: pilots[v] for k, v in sorted(
                {str(i): p for i, p in pilot_of.items()}.items())}}
     files["run.json"] = (json.dumps(run, sort_keys=True, indent=2) + "\n").encode()
+    cat = _catalogue(spec, table, replicates, fingerprint,
+                     "Simulated power against n per arm, by effect",
+                     "Bands: +-1.96 Monte-Carlo SE; dashed: analytic power; crosses: type I "
+                     "error of the null scenarios.")
+    files[OUTPUTS_FILE] = (json.dumps(cat, sort_keys=True, indent=2, ensure_ascii=False)
+                           + "\n").encode()
     target = Path(out) / spec.name
     with atomic_output_dir(target) as tmp:
+        (Path(tmp) / "figures").mkdir()
         for name, data in files.items():
             (Path(tmp) / name).write_bytes(data)
     return sorted(target / n for n in files)

@@ -4,9 +4,10 @@ Layout under the output directory ``DIR``::
 
     DIR/<name>/results.{csv,md,html}   one row per scenario (see ldn_stats.power.summary)
     DIR/<name>/replicates.csv          one row per scenario x replicate
-    DIR/<name>/power_curves.{png,svg}  power against n per effect, MC-error bands
+    DIR/<name>/figures/power_curves.{png,svg}  power against n per effect, MC-error bands
     DIR/<name>/index.html              the design page (replicate count and MC error stated)
-    DIR/<name>/run.json                what was run: spec hash, replicates, seeds' scope
+    DIR/<name>/run.json                what was run: spec hash, replicates, pilot statistics
+    DIR/<name>/outputs.json            catalogue for the appendix (as an analysis's)
     DIR/<name>.chunks/<code>/          finished chunks and pilots, kept for resuming
 
 ``DIR/<name>/`` is written in a temporary folder and moved into place only when
@@ -37,7 +38,7 @@ from ldn_stats.power.replicate import RECORD_FIELDS, ChunkTask, Record, run_chun
 from ldn_stats.power.scenarios import Scenario, scenarios
 from ldn_stats.power.spec import DesignSpec, load_design_spec
 
-__all__ = ["PowerRun", "run_power"]
+__all__ = ["PowerRun", "ensure_design_page", "fingerprint", "is_design_spec", "run_power"]
 
 
 @dataclass(frozen=True)
@@ -221,6 +222,46 @@ class _Store:
         atomic_write_text(self.pilot_path(key), json.dumps(stats, sort_keys=True) + "\n")
 
 
+def fingerprint(spec: DesignSpec) -> str:
+    """What a design page depends on: the spec's bytes and the package and library versions.
+
+    The replicate count is not part of it: a full run stays current for a quick build.
+    """
+    return hashlib.sha256(f"{spec.sha256}:{_code_hash()}".encode()).hexdigest()
+
+
+def is_design_spec(path: str | Path) -> bool:
+    """Whether the TOML file at ``path`` is a design spec (a top-level ``[design]`` table).
+
+    An unreadable or invalid file is not (its own loader reports the problem).
+    """
+    import tomllib
+
+    try:
+        doc = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return isinstance(doc.get("design"), dict)
+
+
+def ensure_design_page(path: str | Path, out: str | Path, **kwargs: Any) -> DesignSpec:
+    """Build the quick design page of the spec at ``path`` unless a current one exists.
+
+    Current means ``out/<name>/outputs.json`` records this spec's and package's
+    :func:`fingerprint`, whatever its replicate count (so a full ``make power`` run
+    is kept).  Used by ``ldn-stats report`` to put design pages in the appendix.
+    """
+    spec = load_design_spec(path)
+    try:
+        cat = json.loads((Path(out) / spec.name / "outputs.json").read_text(encoding="utf-8"))
+        current = cat.get("fingerprint") == fingerprint(spec)
+    except (OSError, ValueError):
+        current = False
+    if not current:
+        run_power(spec, out, replicates=spec.quick_replicates, **kwargs)
+    return spec
+
+
 def plan_chunks(missing: list[int], size: int) -> list[tuple[int, ...]]:
     """Cut the sorted replicate numbers into runs of at most ``size`` consecutive ones.
 
@@ -402,5 +443,6 @@ def run_power(spec: DesignSpec | str | Path, out: str | Path, *, replicates: int
             rows.append(row)
     results = pd.DataFrame(rows)
     all_records = [records[sc.index][r] for sc in scs for r in range(R)]
-    files = write_outputs(spec, out, R, results, _records_csv(all_records), pilots, pilot_of)
+    files = write_outputs(spec, out, R, results, _records_csv(all_records), pilots, pilot_of,
+                          fingerprint=fingerprint(spec))
     return PowerRun(spec, R, results, files, n_run, reused)

@@ -3,7 +3,8 @@
 A design spec has three tables:
 
 ``[design]``
-    ``name`` (the output folder, the file stem), ``title``, ``preset`` (a
+    ``name`` (the output folder, the file stem), ``number`` (its section in the
+    appendix, default 99), ``title``, ``preset`` (a
     simulator preset, :data:`ldn_stats.simulate.PRESETS`), ``active`` and
     ``control`` (treatment codes; defaults ``LDN`` and ``PBO``), ``seed`` (the
     root seed), ``replicates`` (the full count), ``quick_replicates`` (the
@@ -117,6 +118,7 @@ class DesignSpec:
     """A parsed, checked design spec; see the module docstring for the keys."""
 
     name: str
+    number: int
     title: str
     preset: str
     active: str
@@ -246,7 +248,8 @@ def parse_design_spec(text: str, source: str = "<string>") -> DesignSpec:
         raise SpecError(f"{source}: not valid TOML: {exc}") from None
     _unknown(source, "(top level)", doc, {"design", "scenarios", "analysis"})
     d = _table(doc, "design", source)
-    _unknown(source, "design", d, {"name", "title", "preset", "active", "control", "seed",
+    _unknown(source, "design", d, {"name", "number", "title", "preset", "active", "control",
+                                   "seed",
                                    "replicates", "quick_replicates", "alpha", "chunk_size",
                                    "pilot_n_per_arm", "truth_n_per_arm"})
     for key in ("name", "preset", "seed", "replicates"):
@@ -273,6 +276,7 @@ def parse_design_spec(text: str, source: str = "<string>") -> DesignSpec:
     active = _str(source, "design.active", d.get("active", "LDN"))
     control = _str(source, "design.control", d.get("control", "PBO"))
     title = _str(source, "design.title", d.get("title", name))
+    number = _int(source, "design.number", d.get("number", 99), 1)
 
     sc = _table(doc, "scenarios", source, required=False)
     grid: dict[str, tuple[Any, ...]] = {}
@@ -306,7 +310,8 @@ def parse_design_spec(text: str, source: str = "<string>") -> DesignSpec:
     m = kind_spec.model
     analysis = AnalysisSpec(m.kind, m.formula, m.df_method, m.reml, m.outcome, m.visit,
                             m.period_baseline)
-    return DesignSpec(name=name, title=title, preset=preset, active=active, control=control,
+    return DesignSpec(name=name, number=number, title=title, preset=preset, active=active,
+                      control=control,
                       seed=seed, replicates=replicates, quick_replicates=quick, alpha=alpha,
                       chunk_size=chunk, pilot_n_per_arm=pilot,
                       truth_n_per_arm=truth, grid=grid, analysis=analysis,
