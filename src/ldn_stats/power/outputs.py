@@ -84,7 +84,7 @@ def power_table(spec: DesignSpec, results: pd.DataFrame, replicates: int):
 
 
 def power_curves(spec: DesignSpec, results: pd.DataFrame, replicates: int) -> dict[str, bytes]:
-    """Power against n per arm, one line per effect, bands of +-1.96 MC SE; analytic dashed."""
+    """Power against n per arm, one line per effect, 95% Monte-Carlo bands; analytic dashed."""
     from matplotlib.figure import Figure
 
     from ldn_stats.figures.style import figure_style, save_figure
@@ -105,8 +105,7 @@ def power_curves(spec: DesignSpec, results: pd.DataFrame, replicates: int) -> di
                 g = sub[sub[ecol] == effect]
                 x = g["n_per_arm"] if "n_per_arm" in g else pd.Series([0] * len(g))
                 line, = ax.plot(x, g["power"], marker="o", label=f"effect {effect:g}")
-                ax.fill_between(x, (g["power"] - 1.96 * g["power_mcse"]).clip(0, 1),
-                                (g["power"] + 1.96 * g["power_mcse"]).clip(0, 1),
+                ax.fill_between(x, g["power_ci_low"], g["power_ci_high"],
                                 color=line.get_color(), alpha=0.2, linewidth=0)
                 ax.plot(x, g[analytic], linestyle="--", color=line.get_color(), linewidth=1)
             nulls = sub[sub[ecol] == 0]
@@ -120,14 +119,14 @@ def power_curves(spec: DesignSpec, results: pd.DataFrame, replicates: int) -> di
             ax.set_title(", ".join(f"{PARAM_LABELS[k]} {v}" for k, v in panel.items()) or
                          spec.title, fontsize=9)
             ax.legend(fontsize=7, loc="lower right")
-        fig.suptitle(f"{replicates} replicates per scenario; bands: +-1.96 MC SE; "
-                     f"dashed: analytic", fontsize=8)
+        fig.suptitle(f"{replicates} replicates per scenario; bands: 95% Monte-Carlo "
+                     "interval (Clopper-Pearson); dashed: analytic", fontsize=8)
         return save_figure(fig, ("png", "svg"))
 
 
 def _page(spec: DesignSpec, replicates: int, table_html: str, results: pd.DataFrame) -> str:
     e = html.escape
-    mc = float(results["power_mcse"].max()) if results["power_mcse"].notna().any() else math.nan
+    mc = 0.5 / math.sqrt(replicates)
     full = replicates >= spec.replicates
     status = ("Full run" if full else
               f"QUICK BUILD: {replicates} replicates per scenario (the full run has "
@@ -142,7 +141,7 @@ table.ldn td,table.ldn th{{border:1px solid #bbb;padding:2px 6px}}
 <body>
 <h1>{e(spec.title)}</h1>
 <p class="status">{e(status)}. Replicates per scenario: {replicates}.
-Largest Monte-Carlo SE of a power estimate: {_f(mc)}.
+Monte-Carlo SE of a power estimate: at most {_f(mc)} (0.5 / sqrt(replicates)).
 Failed analyses: {fails} of {int(results["replicates"].sum())}.</p>
 <p>Design spec <code>{e(spec.source)}</code> (SHA-256 {spec.sha256[:12]}), simulator preset
 <code>{e(spec.preset)}</code>, root seed {spec.seed}; {len(results)} scenarios.
@@ -221,8 +220,9 @@ def write_outputs(spec: DesignSpec, out: Path, replicates: int, results: pd.Data
     files["run.json"] = (json.dumps(run, sort_keys=True, indent=2) + "\n").encode()
     cat = _catalogue(spec, table, replicates, fingerprint,
                      "Simulated power against n per arm, by effect",
-                     "Bands: +-1.96 Monte-Carlo SE; dashed: analytic power; crosses: type I "
-                     "error of the null scenarios.")
+                     "Bands: 95% Monte-Carlo interval of the simulated power (Clopper-Pearson); "
+                     "dashed: analytic power (LLC for the MMRM); crosses: type I error of the "
+                     "null scenarios.")
     files[OUTPUTS_FILE] = (json.dumps(cat, sort_keys=True, indent=2, ensure_ascii=False)
                            + "\n").encode()
     target = Path(out) / spec.name
