@@ -15,7 +15,7 @@ from ldn_stats.report.kinds import get_kind, kinds
 from ldn_stats.report.selection import select
 from ldn_stats.report.spec import parse_spec
 from ldn_stats.vocabulary import INFERENCE
-from support.report_synth import CROSSOVER_SPEC, PARALLEL_SPEC, crossover_trial, parallel_trial
+from support.report_synth import CROSSOVER_SPEC, PARALLEL_SPEC
 
 MMRM_FORMULA = "CHG ~ BASE + TRT01P * AVISIT + us(AVISIT | USUBJID)"
 
@@ -32,8 +32,9 @@ def test_registry_lists_every_kind_once_with_its_design():
         "crossover-ols": "crossover", "crossover-diary": "crossover"}
 
 
-def test_mmrm_kind_differences_are_the_engine_pairwise_treatment_minus_reference():
-    trial, ana = parallel_trial()
+def test_mmrm_kind_differences_are_the_engine_pairwise_treatment_minus_reference(
+        parallel_synth):
+    trial, ana = parallel_synth
     spec = _spec(PARALLEL_SPEC, **{'kind = "ancova"': 'kind = "mmrm"',
                                    '"CHG ~ BASE + TRT01P"': f'"{MMRM_FORMULA}"'})
     sel = select(spec, trial, ana)
@@ -54,8 +55,8 @@ def test_mmrm_kind_differences_are_the_engine_pairwise_treatment_minus_reference
     assert fit.primary()["visit"] == "Week 4"
 
 
-def test_crossover_kind_collects_effects_variances_and_icc():
-    trial, ana = crossover_trial()
+def test_crossover_kind_collects_effects_variances_and_icc(crossover_synth):
+    trial, ana = crossover_synth
     spec = _spec(CROSSOVER_SPEC, **{'kind = "crossover-ols"': 'kind = "crossover"'})
     sel = select(spec, trial, ana)
     fit = get_kind("crossover").fit(sel, spec.model)
