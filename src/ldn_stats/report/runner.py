@@ -218,7 +218,7 @@ def build_report(analyses_dir: str | Path = "analyses",
     paths = sorted(analyses_dir.glob("*.toml"))
     designs = [p for p in paths if is_design_spec(p)]  # ldn_stats.power design specs
     paths = [p for p in paths if p not in designs]
-    if not paths:
+    if not paths and not designs:
         raise SpecError(f"no analysis specs (*.toml) found in {analyses_dir}")
     specs = [load_spec(p) for p in paths]
     design_specs = [ensure_design_page(p, out_root) for p in designs]

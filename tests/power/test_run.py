@@ -27,10 +27,10 @@ T_SPEC = """
 name = "ttest"
 preset = "final"
 seed = 20261201
-replicates = 40
-chunk_size = 10
+replicates = 30
+chunk_size = 15
 pilot_n_per_arm = 200
-truth_n_per_arm = 1000
+truth_n_per_arm = 500
 [scenarios]
 n_per_arm = 30
 effect = [0.0, -1.0]
@@ -92,7 +92,7 @@ def ttest(client2, tmp_path_factory):
 
 def test_type1_error_within_its_mc_interval(ttest):
     null = ttest.results.iloc[0]
-    assert null["effect"] == 0.0 and null["n_ok"] == 40
+    assert null["effect"] == 0.0 and null["n_ok"] == 30
     # Clopper-Pearson 95% interval of the observed rejection rate must contain alpha = 0.05
     assert null["type1_ci_low"] <= 0.05 <= null["type1_ci_high"]
 
@@ -101,7 +101,7 @@ def test_power_matches_analytic_t_power(ttest):
     alt = ttest.results.iloc[1]
     # witness: noncentral-t power of the two-sample t test (t_power, checked against
     # statsmodels in test_power_analytic) with the pilot trial's per-arm SDs and the twin
-    # trials' true effect; tolerance 2.58 Monte-Carlo SEs of 40 replicates
+    # trials' true effect; tolerance 2.58 Monte-Carlo SEs of 30 replicates
     p = alt["power_t"]
     assert 0.2 < p < 0.9
     assert abs(alt["power"] - p) <= 2.58 * (p * (1 - p) / alt["n_ok"]) ** 0.5
