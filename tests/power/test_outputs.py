@@ -27,14 +27,8 @@ formula = "CHG ~ BASE + TRT01P"
 """
 
 
-def test_design_page_is_an_appendix_section(tmp_path, monkeypatch):
-    import functools
-
+def test_design_page_is_an_appendix_section(tmp_path):
     import ldn_stats.power.run as power_run
-
-    # the report builds the page with the default embedded cluster; serially here (faster)
-    monkeypatch.setattr(power_run, "run_power", functools.partial(power_run.run_power,
-                                                                  workers=0))
     analyses = tmp_path / "analyses"
     analyses.mkdir()
     (analyses / "design_tiny.toml").write_text(DESIGN)
@@ -48,7 +42,7 @@ def test_design_page_is_an_appendix_section(tmp_path, monkeypatch):
     manifest = json.loads((out / "appendix" / "manifest.json").read_text())
     assert [a["name"] for a in manifest["analyses"]] == ["design_tiny"]
     # a current page (here: a full run) is kept by the next report, not rebuilt quick
-    power_run.run_power(analyses / "design_tiny.toml", out)
+    power_run.run_power(analyses / "design_tiny.toml", out, workers=0)
     build_report(analyses, out)
     assert json.loads((out / "design_tiny" / "outputs.json").read_text())["replicates"] == 4
     assert "QUICK BUILD" not in (out / "appendix" / "index.html").read_text()

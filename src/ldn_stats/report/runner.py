@@ -221,7 +221,7 @@ def build_report(analyses_dir: str | Path = "analyses",
     if not paths and not designs:
         raise SpecError(f"no analysis specs (*.toml) found in {analyses_dir}")
     specs = [load_spec(p) for p in paths]
-    design_specs = [ensure_design_page(p, out_root) for p in designs]
+    design_specs = [ensure_design_page(p, out_root, workers=0) for p in designs]  # quick: serial
     seen: dict[int, str] = {d.number: d.source for d in design_specs}
     for p, s in zip(paths, specs, strict=True):
         if s.name != p.stem:
