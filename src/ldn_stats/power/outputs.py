@@ -78,6 +78,8 @@ def power_table(spec: DesignSpec, results: pd.DataFrame, replicates: int):
         f"a pilot trial of {spec.pilot_n_per_arm} per arm.",
         "Failed: share of replicates whose analysis raised an error, by error type; power and "
         "summaries use the successful fits.",
+        "Bias and coverage against the true effect of twin trials (same seed with and without "
+        f"the effect, {spec.truth_n_per_arm} subjects on the active drug).",
     )
     return Table(f"{spec.number}.1", "results",
                  f"{spec.title}: simulated operating characteristics", results, disp, notes)
@@ -146,9 +148,13 @@ Failed analyses: {fails} of {int(results["replicates"].sum())}.</p>
 <p>Design spec <code>{e(spec.source)}</code> (SHA-256 {spec.sha256[:12]}), simulator preset
 <code>{e(spec.preset)}</code>, root seed {spec.seed}; {len(results)} scenarios.
 Each replicate simulates a trial and runs the package's analysis
-(<code>{e(spec.analysis.kind)}</code>); the true effect is the scenario's effect in scale
-points (the simulator's proportional effect times the mean entry pain level; clipping at the
-scale's ends can attenuate it slightly).</p>
+(<code>{e(spec.analysis.kind)}</code>, the registered analysis kind, as
+<code>ldn-stats run</code> runs it). A scenario's effect is the drug's full effect after
+titration in scale points (the simulator's proportional effect times the mean entry pain
+level). The true value of the contrast at the primary time point (<code>true_effect</code>,
+against which bias and coverage are judged) is measured on twin trials of
+{spec.truth_n_per_arm} subjects simulated with the same seed with and without the effect, so
+stops for adverse events and clipping at the scale's ends are included.</p>
 {table_html}
 <h2>Power curves</h2>
 <p><img src="figures/power_curves.svg" alt="power against n per arm"></p>
