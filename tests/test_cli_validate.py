@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import ldn_stats
-from _trial_tables import CORRUPTIONS, parallel_tables, snapshot, tables_for, write_trial
 from ldn_stats.cli import main
+from support.trial_tables import CORRUPTIONS, parallel_tables, snapshot, tables_for, write_trial
 
 # the subprocess runs the same ldn_stats as this test process, whatever the venv points at
 _SRC = str(Path(ldn_stats.__file__).resolve().parents[1])

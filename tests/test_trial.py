@@ -13,10 +13,16 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from _trial_tables import CORRUPTIONS, crossover_tables, parallel_tables, tables_for, write_trial
 from ldn_stats.errors import DataError, ValidationError
 from ldn_stats.io import write_tables
 from ldn_stats.trial import Trial, read_trial, validate_tables
+from support.trial_tables import (
+    CORRUPTIONS,
+    crossover_tables,
+    parallel_tables,
+    tables_for,
+    write_trial,
+)
 
 
 def _failures(tables) -> pd.DataFrame:

@@ -33,6 +33,7 @@ _EXPORTS: dict[str, str] = {
     "mmrm": "ldn_stats.models.mmrm",
     "MMRMResult": "ldn_stats.models.mmrm",
     "crossover": "ldn_stats.models.crossover",
+    "diary_crossover": "ldn_stats.models.crossover",
     "CrossoverResult": "ldn_stats.models.crossover",
 }
 

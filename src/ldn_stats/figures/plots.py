@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 from ldn_stats.figures.style import REFERENCE_GREY, figure_style
+from ldn_stats.vocabulary import SEQUENCE_SEPARATOR
 
 __all__ = [
     "crossover_period_plot",
@@ -349,7 +350,7 @@ def crossover_period_plot(data: pd.DataFrame, *, subject: str, period: str, sequ
             m = d.groupby("_p")[value].mean()
             ax.plot(m.index, m.to_numpy(), color="black", lw=2.2, marker="o", label="mean")
             periods = sorted(d["_p"].dropna().unique())
-            treats = s.split("-")
+            treats = str(s).split(SEQUENCE_SEPARATOR)
             ax.set_xticks(periods, [f"P{int(p)}\n{treats[i] if i < len(treats) else ''}"
                                     for i, p in enumerate(periods)])
             ax.set_title(f"Sequence {s}")

@@ -1,1 +1,1 @@
-"""Statistical models: the MMRM engine and crossover analyses."""
+"""Statistical models: the MMRM engine (:mod:`.mmrm`) and crossover analyses (:mod:`.crossover`)."""

@@ -186,7 +186,7 @@ def _fit(ctx: _Context) -> fitting.AnalysisResult:
     if m.kind == "crossover-ols":
         return fitting.fit_crossover_ols(ctx.ana, outcome=outcome, reference=ctx.reference)
     if m.kind == "crossover-diary":
-        from ldn_stats.models.crossover_diary import diary_crossover
+        from ldn_stats.models.crossover.diary import diary_crossover
 
         res = diary_crossover(ctx.ana, outcome=outcome, day="APERDY", df_method=m.df_method,
                               reference=ctx.reference)

@@ -443,7 +443,7 @@ def from_mmrm_result(res: Any, *, formula: str, arm: str, visit: str, reference:
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> from ldn_stats.models.mmrm import mmrm
+    >>> from ldn_stats import mmrm
     >>> rng = np.random.default_rng(1)
     >>> d = pd.DataFrame({"USUBJID": np.repeat(np.arange(20), 2),
     ...                   "AVISIT": np.tile(["W1", "W2"], 20),

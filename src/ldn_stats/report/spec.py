@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from ldn_stats.errors import SpecError
+from ldn_stats.vocabulary import DF_METHODS
 
 __all__ = [
     "DIARY_OUTPUTS",
@@ -91,8 +92,6 @@ FIGURES: dict[str, tuple[str, ...]] = {
     "covariance_heatmap": ("parallel",),
 }
 
-DF_METHODS = ("satterthwaite", "kenward-roger", "kenward-roger-linear", "between-within",
-              "residual")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _FORMULA = re.compile(r"^[A-Za-z0-9_ +*:|()~/.,\-]+$")
 _COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -41,6 +41,7 @@ from ldn_stats.simulate.components import (
     Scale,
     Treatment,
 )
+from ldn_stats.vocabulary import SEQUENCE_SEPARATOR, Sequence
 
 __all__ = ["CrossoverDesign", "ParallelDesign", "TrialDesign"]
 
@@ -215,7 +216,7 @@ class CrossoverDesign(TrialDesign):
             raise _fail(o, "sequences", "at least one sequence", self.sequences)
         if len(set(self.sequences)) != len(self.sequences):
             raise _fail(o, "sequences", "distinct sequences", self.sequences)
-        split = [s.split("-") if isinstance(s, str) else [] for s in self.sequences]
+        split = [s.split(SEQUENCE_SEPARATOR) if isinstance(s, str) else [] for s in self.sequences]
         n_periods = len(split[0])
         for s, parts in zip(self.sequences, split, strict=True):
             if len(parts) != n_periods or n_periods < 2:
@@ -257,7 +258,7 @@ class CrossoverDesign(TrialDesign):
     @property
     def n_periods(self) -> int:
         """Number of treatment periods per sequence."""
-        return len(self.sequences[0].split("-"))
+        return Sequence.parse(self.sequences[0]).n_periods
 
     @property
     def n_subjects(self) -> int:
@@ -266,7 +267,7 @@ class CrossoverDesign(TrialDesign):
 
     def days_of(self, sequence: str, period: int) -> int:
         """Length in days of ``period`` (1-based) of ``sequence``."""
-        code = sequence.split("-")[period - 1]
+        code = Sequence.parse(sequence).treatment_in(period)
         if isinstance(self.period_days, Mapping):
             return int(self.period_days[code])
         return int(self.period_days[period - 1])

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ldn_stats.simulate.design import CrossoverDesign, ParallelDesign, TrialDesign
+from ldn_stats.vocabulary import Sequence
 
 __all__ = ["Exposure", "Schedule", "effect_level", "group_schedules", "study_day"]
 
@@ -112,7 +113,7 @@ def group_schedules(design: TrialDesign) -> dict[str, Schedule]:
     elif isinstance(design, CrossoverDesign):
         for seq in design.sequences:
             segs = []
-            for k, code in enumerate(seq.split("-"), start=1):
+            for k, code in enumerate(Sequence.parse(seq).treatments, start=1):
                 segs.append((code, design.days_of(seq, k), k))
                 if k <= len(design.washout_days) and design.washout_days[k - 1]:
                     segs.append(("", design.washout_days[k - 1], 0))

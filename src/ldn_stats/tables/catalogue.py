@@ -305,7 +305,7 @@ def paired_responder_table(summary: pd.DataFrame | None, *, number: str,
     Parameters
     ----------
     summary : pandas.DataFrame or None
-        ``ldn_stats.models.crossover_np.paired_responders`` output: ``contrast`` (``"b / a"``),
+        ``models.crossover.nonparametric.paired_responders`` output: ``contrast`` (``"b / a"``),
         ``threshold, n, responders_a, responders_b, n_b_only, n_a_only, estimate,
         conf_low, conf_high, p_value``; None or empty (not a 2x2 design, or no percent
         change) gives a table saying so.

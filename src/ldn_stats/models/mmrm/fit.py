@@ -1,0 +1,497 @@
+"""Mixed model for repeated measures (MMRM): :func:`mmrm` and its frozen :class:`MMRMResult`.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> from ldn_stats import mmrm
+>>> rng = np.random.default_rng(7)
+>>> n = 40
+>>> d = pd.DataFrame({"USUBJID": np.repeat([f"S{i:02d}" for i in range(n)], 3),
+...                   "ARM": np.repeat(np.where(np.arange(n) % 2, "TRT", "PBO"), 3),
+...                   "AVISIT": np.tile(["W1", "W2", "W3"], n)})
+>>> d["CHG"] = (np.repeat(rng.normal(size=n), 3) + rng.normal(size=3 * n)
+...             + (d["ARM"] == "TRT") * 0.8)
+>>> fit = mmrm("CHG ~ ARM * AVISIT + us(AVISIT | USUBJID)", d)
+>>> fit.converged, fit.n_subjects, fit.n_obs
+(True, 40, 120)
+>>> list(fit.pairwise("ARM", by="AVISIT")["contrast"].unique())
+['TRT - PBO']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ldn_stats.errors import ConvergenceError, ModelError, SingularDesignError
+from ldn_stats.models.mmrm.covariance import MarginalCovariance, get_structure
+from ldn_stats.models.mmrm.design import DesignSpec, build_design
+from ldn_stats.models.mmrm.df import DF_METHODS, Inference, t_tests
+from ldn_stats.models.mmrm.formula import SPATIAL_STRUCTURES, Formula, parse_formula
+from ldn_stats.models.mmrm.kenward_roger import inverse, kenward_roger
+from ldn_stats.models.mmrm.likelihood import Likelihood
+from ldn_stats.models.mmrm.optimize import failure_message, minimize_objective
+from ldn_stats.models.mmrm.result import MMRMResult, OptimizerInfo, _frozen, _table
+
+__all__ = ["mmrm"]
+
+_VCOV = ("asymptotic", "empirical")
+
+
+# ================================================================== fitting
+def _subject_and_clusters(f: Formula, d: pd.DataFrame):
+    cov = f.covariance
+    if cov is None and not f.random:
+        raise ModelError(
+            f"formula {f.text!r} has neither a covariance term such as us(AVISIT | USUBJID) "
+            "nor a random term such as (1 | USUBJID)"
+        )
+    for term in f.random:
+        if term.expr != ("1",):
+            raise ModelError(f"only random intercepts (1 | ...) are supported, found "
+                             f"({' + '.join(term.expr)} | {':'.join(term.grouping)})")
+    if cov is not None:
+        subject = cov.subject
+    else:
+        subject = min((t.grouping for t in f.random), key=len)[0]
+    for term in f.random:
+        if term.grouping[0] != subject:
+            raise ModelError(
+                f"random term (1 | {':'.join(term.grouping)}) must be nested in the subject "
+                f"{subject!r} (its grouping must start with {subject!r})"
+            )
+    clusters = np.column_stack([
+        pd.factorize(d[list(t.grouping)].astype(str).agg("\x1f".join, axis=1))[0]
+        for t in f.random
+    ]) if f.random else None
+    names = tuple(":".join(t.grouping) for t in f.random)
+    return subject, clusters, names
+
+
+def _moment_sigmas(X, y, pos, group, n_groups, m, subject) -> list[np.ndarray]:
+    """Moment estimate of each group's covariance from OLS residuals.
+
+    Pairwise-complete products of residuals per pair of visits, eigenvalues
+    floored so that the start is positive definite (diagonal for spatial models).
+    """
+    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    r = y - X @ beta
+    codes = pd.factorize(pd.Series(subject).astype(str))[0]
+    out = []
+    for g in range(n_groups):
+        sel = group == g
+        s2 = max(float(np.mean(r[sel] ** 2)) if sel.any() else 1.0, 1e-8)
+        if pos is None or m == 1 or not sel.any():
+            out.append(np.eye(m) * s2)
+            continue
+        wide = np.full((codes.max() + 1, m), np.nan)
+        wide[codes[sel], pos[sel]] = r[sel]
+        present = ~np.isnan(wide)
+        filled = np.where(present, wide, 0.0)
+        counts = present.T.astype(float) @ present
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sig = (filled.T @ filled) / counts
+        sig = np.where(counts > 1, sig, 0.0)
+        diag = np.where(np.diag(counts) > 1, np.diag(sig), s2)
+        np.fill_diagonal(sig, diag)
+        ev, vec = np.linalg.eigh(sig)
+        sig = (vec * np.maximum(ev, 0.05 * ev.max())) @ vec.T
+        out.append(sig)
+    return out
+
+
+def _std_start(structure: str, m: int) -> np.ndarray:
+    """R mmrm's ``std_start``: zeros, except 0.5 for the (ar1, ar1h) correlation."""
+    k = get_structure(structure).n_theta(m)
+    th = np.zeros(k)
+    if structure in ("ar1", "ar1h"):
+        th[-1] = 0.5
+    return th
+
+
+class _VarianceScale:
+    """Optimize log-variances where ``theta`` holds variances (random-effect models).
+
+    ``fixed`` marks parameters held at zero (a variance component at its boundary);
+    the optimizer then works on the remaining ones.
+    """
+
+    def __init__(self, lik: Likelihood, mask: np.ndarray, fixed: np.ndarray | None = None,
+                 ) -> None:
+        self.lik, self.mask = lik, mask
+        self.fixed = np.zeros_like(mask) if fixed is None else fixed
+        self.free = ~self.fixed
+
+    def to_theta(self, phi):
+        th = np.zeros(len(self.mask))
+        th[self.free] = phi
+        logs = self.mask & self.free
+        th[logs] = np.exp(th[logs])
+        return th
+
+    def value_and_grad(self, phi):
+        th = self.to_theta(phi)
+        f, g = self.lik.value_and_grad(th)
+        g = np.where(self.mask, g * th, g)
+        return f, g[self.free]
+
+    def hessian(self, phi):
+        th = self.to_theta(phi)
+        st = self.lik.state(th, order=1)
+        H = self.lik.hessian(th, st)
+        d = np.where(self.mask, th, 1.0)
+        H = H * np.outer(d, d) + np.diag(np.where(self.mask, st.grad * th, 0.0))
+        return H[np.ix_(self.free, self.free)]
+
+
+def mmrm(
+    formula: str | Formula,
+    data: pd.DataFrame,
+    reml: bool = True,
+    df_method: str = "satterthwaite",
+    weights: str | Sequence[float] | None = None,
+    vcov: str | None = None,
+    conf_level: float = 0.95,
+    accept_nonconvergence: bool = False,
+    optimizer: str = "mmrm",
+    kr_parametrization: str = "mmrm",
+) -> MMRMResult:
+    """Fit a mixed model for repeated measures (R mmrm / SAS PROC MIXED REPEATED).
+
+    Parameters
+    ----------
+    formula : str
+        ``response ~ fixed effects + cov(TIME | [GROUP /] SUBJECT)`` with ``cov`` one
+        of ``us, cs, csh, ar1, ar1h, ad, adh, toep, toeph, sp_exp, sp_gau`` (spatial:
+        numeric coordinates before ``|``), and/or random intercepts
+        ``(1 | SUBJECT)``, ``(1 | SUBJECT:PERIOD)``. Parsed, never evaluated.
+    data : pandas.DataFrame
+        Long data, one row per subject and visit. Visit order is the categorical
+        order of the visit column, else its sorted values.
+    reml : bool
+        REML (default) or maximum likelihood.
+    df_method : str
+        ``satterthwaite`` (default), ``kenward-roger``, ``kenward-roger-linear``,
+        ``between-within`` or ``residual``.
+    weights : str or sequence of float, optional
+        Column name or values: ``V_i = W_i^-1/2 Sigma_i W_i^-1/2`` (SAS WEIGHT).
+    vcov : str, optional
+        ``asymptotic`` (model-based; Kenward-Roger adjusted under those df methods)
+        or ``empirical`` (sandwich, SAS EMPIRICAL / mmrm "Empirical" CR0). The
+        default is R mmrm's: ``empirical`` with ``df_method="residual"``, else
+        ``asymptotic``. With ``empirical``, ``satterthwaite`` df are Bell & McCaffrey's
+        (as R mmrm); ``between-within`` and ``residual`` are unchanged; Kenward-Roger
+        cannot be combined with it.
+    conf_level : float
+        Confidence level of the intervals (``1 - alpha``), default 0.95.
+    accept_nonconvergence : bool
+        If no optimizer converges, return the best attempt with ``converged=False``
+        instead of raising :class:`~ldn_stats.errors.ConvergenceError`.
+    optimizer : str
+        ``"mmrm"`` (default): R mmrm's path (L-BFGS-B, memory 5, ``factr`` 1e7, from
+        mmrm's standard start; fallbacks BFGS and Newton), accepted under SAS's
+        relative Hessian criterion 1e-8, which reproduces R mmrm's estimates.
+        ``"strict"``: the same, then refined by Newton steps to a gradient of about
+        1e-10, so that fits are invariant to the scale of the outcome to many more
+        digits (they then differ from R mmrm by R's own stopping error, ~1e-5).
+    kr_parametrization : str
+        Parametrization of the covariance in which ``kenward-roger`` takes its
+        second-derivative terms: ``"mmrm"`` (default, R mmrm's ``theta``) or
+        ``"sas"`` (SAS PROC MIXED's natural parameters: variances, correlations,
+        spatial range; linear for UN, CS and TOEP), which reproduces ``DDFM=KR``.
+
+    Returns
+    -------
+    MMRMResult
+
+    Raises
+    ------
+    FormulaError, DataError
+        Bad formula or data (from the parser and design).
+    SingularDesignError
+        If ``X' V^-1 X`` is singular after dropping aliased columns.
+    ConvergenceError
+        If no optimizer converged (the message lists each attempt).
+
+    Notes
+    -----
+    Model: ``y_i = X_i beta + e_i``, ``e_i ~ N(0, V_i)``, subjects independent,
+    ``V_i = Z_i G Z_i' + W_i^-1/2 S_i' Sigma_g(i) S_i W_i^-1/2`` where ``S_i`` selects
+    the subject's observed visits. Rows with a missing outcome or covariate are
+    dropped one by one. Aliased design columns are dropped (``spec.dropped``), as
+    mmrm does with ``accept_singular = TRUE``. The covariance parametrizations are
+    R mmrm's (:mod:`ldn_stats.models.mmrm.covariance`); random-effect variances are
+    parametrized linearly, as lme4/pbkrtest do. The Hessian is analytic; ``W``
+    for Satterthwaite and Kenward-Roger is its inverse (mmrm's ``theta_vcov``),
+    except for Kenward-Roger in models with random effects, where ``W`` is the
+    inverse expected information, as pbkrtest (lmerTest, emmeans) computes it.
+    AIC and BIC count the covariance parameters only (R mmrm), not the fixed
+    effects (lme4 counts both).
+
+    Validated against R mmrm 0.3.18 (``mmrm_r_reference.json``: every structure,
+    REML and ML, grouped, every df method), SAS PROC MIXED listings (including
+    ``DDFM=KR`` for a spatial Gaussian structure) and, for random intercepts,
+    lme4 + lmerTest + pbkrtest (``tests/reference/crossover``).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(11)
+    >>> d = pd.DataFrame({"ID": np.repeat(np.arange(30), 3), "V": np.tile(["1", "2", "3"], 30)})
+    >>> d["Y"] = np.repeat(rng.normal(size=30), 3) + rng.normal(size=90)
+    >>> fit = mmrm("Y ~ V + ar1(V | ID)", d, df_method="kenward-roger")
+    >>> fit.coef.columns.tolist()
+    ['estimate', 'std_error', 'df', 'statistic', 'p_value', 'conf_low', 'conf_high']
+    >>> fit.covariance.shape
+    (3, 3)
+    """
+    f = parse_formula(formula) if isinstance(formula, str) else formula
+    df_method = str(df_method).lower().replace("_", "-")
+    if df_method not in DF_METHODS:
+        raise ModelError(f"df_method must be one of {', '.join(DF_METHODS)}, got {df_method!r}")
+    if vcov is None:
+        vcov = "empirical" if df_method == "residual" else "asymptotic"
+    if vcov not in _VCOV:
+        raise ModelError(f"vcov must be one of {', '.join(_VCOV)}, got {vcov!r}")
+    if vcov == "empirical" and df_method.startswith("kenward-roger"):
+        raise ModelError("Kenward-Roger has its own adjusted covariance; it cannot be "
+                         "combined with vcov='empirical'")
+    if kr_parametrization not in ("mmrm", "sas"):
+        raise ModelError(
+            f"kr_parametrization must be 'mmrm' or 'sas', got {kr_parametrization!r}")
+    if optimizer not in ("mmrm", "strict"):
+        raise ModelError(f"optimizer must be 'mmrm' or 'strict', got {optimizer!r}")
+    if not 0.0 < conf_level < 1.0:
+        raise ModelError(f"conf_level must be between 0 and 1, got {conf_level!r}")
+    spec, X, mask = build_design(f, data, weights=weights)
+    d = data.loc[mask]
+    y = d[f.response].to_numpy(dtype=float)
+    w = None
+    if weights is not None:
+        w = (d[weights] if isinstance(weights, str)
+             else pd.Series(np.asarray(weights, dtype=float)[mask])).to_numpy(dtype=float)
+        if w is not None and f.random:
+            raise ModelError("weights together with random effects are not supported")
+    if np.linalg.matrix_rank(X) < X.shape[1]:
+        raise SingularDesignError(
+            f"the fixed-effects design of {f.text!r} is rank deficient after dropping "
+            f"aliased columns ({', '.join(spec.dropped) or 'none'})"
+        )
+    subject, clusters, re_names = _subject_and_clusters(f, d)
+    cov = f.covariance
+    structure = None
+    pos = coords = group = None
+    times: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ("",)
+    if cov is not None:
+        structure = get_structure(cov.structure)
+        if cov.structure in SPATIAL_STRUCTURES:
+            coords = d[list(cov.time)].to_numpy(dtype=float)
+        else:
+            times = tuple(spec.factors[cov.time[0]])
+            pos = spec.codes(d, cov.time[0])
+        if cov.group is not None:
+            groups = tuple(spec.factors[cov.group])
+            group = spec.codes(d, cov.group)
+    model = MarginalCovariance(structure, times=times, groups=groups,
+                               n_re=len(f.random), re_names=re_names)
+    lik = Likelihood(X, y, d[subject].to_numpy(), model, pos=pos, coords=coords, group=group,
+                     clusters=clusters, weights=w, reml=reml)
+    theta, opt = _optimize(lik, model, cov, X, y, pos, group, accept_nonconvergence,
+                           polish=optimizer == "strict")
+    st = lik.state(theta, order=1)
+    H = opt.hessian if model.n_re == 0 and opt.hessian is not None else lik.hessian(theta, st)
+    W = inverse(H)
+    W_kr = W
+    if model.n_re and df_method in ("kenward-roger", "kenward-roger-linear"):
+        # pbkrtest (lmerTest's Kenward-Roger) uses the expected information
+        W_kr = inverse(lik.hessian(theta, st, kind="expected"))
+    phi = st.phi
+    Pk = lik.p_matrices(st)
+    vc = phi
+    if df_method in ("kenward-roger", "kenward-roger-linear"):
+        vc, Pk, W = kenward_roger(lik, model, st, H, W_kr, linear=df_method.endswith("linear"),
+                                  parametrization=kr_parametrization)
+    subject_info = None
+    if vcov == "empirical":
+        vc = phi @ lik.empirical_meat(st) @ phi
+        if df_method == "satterthwaite":
+            subject_info = _frozen(lik.subject_information(st))
+    n_sub = lik.n_subjects
+    inf = Inference(beta=_frozen(st.beta), phi=_frozen(phi), vcov=_frozen(vc),
+                    method=df_method, residual_df=float(lik.n_obs - lik.p), Pk=_frozen(Pk),
+                    W=_frozen(W),
+                    column_df=_frozen(_between_within(spec, X, lik, d[subject].to_numpy()))
+                    if df_method == "between-within" else None,
+                    subject_info=subject_info)
+    names = list(spec.columns)
+    est, se, dfs = t_tests(inf, np.eye(len(names)))
+    coef = _table(est, se, dfs, conf_level, index=pd.Index(names, name="term"))
+    k = model.n_theta
+    loglik = -st.f
+    return MMRMResult(
+        formula=f.text, spec=spec, coef=coef,
+        vcov=pd.DataFrame(vc, index=names, columns=names),
+        covariance=_covariance_tables(model, theta),
+        theta=pd.DataFrame({"estimate": theta}, index=pd.Index(model.param_names(),
+                                                                name="parameter")),
+        variance_components=_variance_components(model, theta, f),
+        loglik=float(loglik), aic=float(-2 * loglik + 2 * k),
+        bic=float(-2 * loglik + k * np.log(n_sub)),
+        n_obs=int(lik.n_obs), n_subjects=int(n_sub), n_rows_dropped=int((~mask).sum()),
+        converged=opt.converged,
+        optimizer=OptimizerInfo(opt.method, opt.iterations, opt.grad_norm, opt.attempts),
+        df_method=df_method, vcov_method=vcov, reml=bool(reml), conf_level=float(conf_level),
+        _inference=inf, _fitted=_frozen(X @ st.beta), _response=_frozen(y), _index=d.index,
+        _lik=lik, _theta=_frozen(theta),
+    )
+
+
+def _optimize(lik, model, cov, X, y, pos, group, accept, polish=False):
+    m = len(model.times) or 1
+    n_groups = len(model.groups)
+    grp = np.zeros(len(y), dtype=int) if group is None else group
+    sigmas = _moment_sigmas(X, y, pos, grp, n_groups, m, lik.subject_codes)
+    starts = []
+    if cov is not None and model.n_re == 0:
+        std = np.tile(_std_start(cov.structure, m), n_groups)
+        starts = [("mmrm standard", std), ("moment", model.start(sigmas))]
+        problem, back = lik, (lambda t: t)
+        methods = ("L-BFGS-B", "BFGS", "trust-exact")
+    else:
+        s2 = float(np.mean(np.diag(sigmas[0])))
+        vmask = np.zeros(model.n_theta, dtype=bool)
+        vmask[model.n_r:] = True
+        if cov is None:
+            vmask[0] = True
+        re0 = np.full(model.n_re, 0.5 * s2)
+        th0 = model.start(sigmas, re_var=re0)
+        if cov is None:
+            th0[0] = 0.5 * s2
+        problem = _VarianceScale(lik, vmask)
+        methods = ("trust-exact", "L-BFGS-B", "BFGS")  # no R path to follow: Newton first
+        phi0 = np.where(vmask, np.log(np.maximum(th0, 1e-8)), th0)
+        starts = [("moment", phi0), ("moment/10", np.where(vmask, phi0 - np.log(10), phi0))]
+        back = problem.to_theta
+
+    def check(t):
+        return _degenerate(model, back(t))
+
+    if model.n_re == 0:
+        opt = minimize_objective(problem, starts, methods=methods, check=check,
+                                 accept_nonconvergence=accept, polish=polish)
+        return back(opt.theta), opt
+    opt = minimize_objective(problem, starts, methods=methods, check=check,
+                             accept_nonconvergence=True, polish=polish)
+    theta = back(opt.theta)
+    if not opt.converged:
+        # a variance component shrinking to zero: hold it at its boundary (SAS, lme4)
+        at_zero = _boundary_components(model, theta)
+        if at_zero.any():
+            fixed = np.zeros(model.n_theta, dtype=bool)
+            fixed[model.n_r:] = at_zero
+            reduced = _VarianceScale(lik, problem.mask, fixed)
+            phi = np.where(problem.mask, np.log(np.maximum(theta, 1e-300)), theta)[~fixed]
+            names = ", ".join(n for n, z in zip(model.re_names, at_zero, strict=True) if z)
+
+            def check_reduced(t):
+                return _degenerate(model, reduced.to_theta(t), skip=at_zero)
+
+            opt2 = minimize_objective(reduced, [(f"boundary ({names} = 0)", phi)],
+                                      methods=methods, check=check_reduced,
+                                      accept_nonconvergence=True, polish=polish)
+            attempts = opt.attempts + opt2.attempts
+            opt = dataclasses.replace(opt2, attempts=attempts) if opt2.converged else (
+                dataclasses.replace(opt, attempts=attempts))
+            if opt2.converged:
+                theta = reduced.to_theta(opt2.theta)
+    if not opt.converged and not accept:
+        raise ConvergenceError(failure_message(opt.attempts))
+    return theta, opt
+
+
+def _boundary_components(model: MarginalCovariance, theta: np.ndarray) -> np.ndarray:
+    """Random-effect variances below 1e-6 of the total variance."""
+    tau = theta[model.n_r:]
+    if model.structure is None:
+        resid = float(theta[0])
+    elif model.spatial:
+        resid = float(np.exp(theta[0]))
+    else:
+        resid = float(np.mean([np.trace(model.group_sigma(theta, g)[0]) / len(model.times)
+                               for g in range(len(model.groups))]))
+    total = resid + float(np.sum(np.abs(tau)))
+    return tau <= 1e-6 * total
+
+
+def _degenerate(model: MarginalCovariance, theta: np.ndarray,
+                skip: np.ndarray | None = None) -> str | None:
+    if model.structure is not None and not model.spatial:
+        for g, label in enumerate(model.groups):
+            sig = model.group_sigma(theta, g)[0]
+            ev = np.linalg.eigvalsh(sig)
+            if ev.min() <= 1e-8 * ev.max():
+                where = f" of group {label}" if label else ""
+                return (f"fitted covariance matrix{where} is degenerate (eigenvalues "
+                        f"{ev.min():.3g} to {ev.max():.3g})")
+    if model.spatial:
+        for g in range(len(model.groups)):
+            rho = 1.0 / (1.0 + np.exp(-theta[model.r_slice(g)][1]))
+            if rho < 1e-8 or rho > 1 - 1e-8:
+                return f"spatial correlation at its boundary (rho = {rho:.3g})"
+    at_zero = _boundary_components(model, theta)
+    for r, name in enumerate(model.re_names):
+        if at_zero[r] and (skip is None or not skip[r]):
+            return f"variance of random effect {name} is at zero (boundary)"
+    return None
+
+
+def _between_within(spec: DesignSpec, X, lik: Likelihood, subject) -> np.ndarray:
+    codes = pd.factorize(pd.Series(subject).astype(str))[0]
+    p = X.shape[1]
+    within_col = np.zeros(p, dtype=bool)
+    order = np.argsort(codes, kind="stable")
+    cs, xs = codes[order], X[order]
+    same = cs[1:] == cs[:-1]
+    within_col = np.any(np.abs(xs[1:][same] - xs[:-1][same]) > 0, axis=0)
+    terms = np.array(spec.column_terms)
+    within_term = {t for t, wv in zip(terms, within_col, strict=True) if wv and t >= 0}
+    is_within = np.array([t in within_term for t in terms])
+    intercept = terms == -1
+    p_within = int(np.sum(is_within))
+    p_between = int(np.sum(~is_within & ~intercept))
+    n_sub = lik.n_subjects
+    df_between = n_sub - (int(intercept.any()) + p_between)
+    df_within = lik.n_obs - (n_sub + p_within)
+    return np.where(is_within | intercept, df_within, df_between).astype(float)
+
+
+def _covariance_tables(model: MarginalCovariance, theta: np.ndarray):
+    if model.structure is None:
+        return pd.DataFrame([[theta[0]]], index=["residual"], columns=["residual"])
+    tabs = {}
+    for g, label in enumerate(model.groups):
+        if model.spatial:
+            sig = model.structure.sigma(theta[model.r_slice(g)], coords=np.array([0.0, 1.0]))[0]
+            lab = ["0", "1"]
+        else:
+            sig = model.group_sigma(theta, g)[0]
+            lab = list(model.times)
+        tabs[label] = pd.DataFrame(sig, index=lab, columns=lab)
+    if len(model.groups) == 1:
+        return tabs[model.groups[0]]
+    return tabs
+
+
+def _variance_components(model: MarginalCovariance, theta, f: Formula) -> pd.DataFrame | None:
+    if model.n_re == 0:
+        return None
+    comp = [f"(1 | {n})" for n in model.re_names]
+    vals = list(theta[model.n_r:])
+    if model.structure is None:
+        comp.append("residual")
+        vals.append(theta[0])
+    return pd.DataFrame({"component": comp, "estimate": vals})
