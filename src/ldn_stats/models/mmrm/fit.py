@@ -158,6 +158,7 @@ def mmrm(
     accept_nonconvergence: bool = False,
     optimizer: str = "mmrm",
     kr_parametrization: str = "mmrm",
+    start: Sequence[float] | None = None,
 ) -> MMRMResult:
     """Fit a mixed model for repeated measures (R mmrm / SAS PROC MIXED REPEATED).
 
@@ -202,6 +203,12 @@ def mmrm(
         second-derivative terms: ``"mmrm"`` (default, R mmrm's ``theta``) or
         ``"sas"`` (SAS PROC MIXED's natural parameters: variances, correlations,
         spatial range; linear for UN, CS and TOEP), which reproduces ``DDFM=KR``.
+    start : sequence of float, optional
+        Covariance parameters to start from (``fit.theta["estimate"]`` of a fit of
+        the same model, e.g. to warm-start refits on subsets of the data); tried
+        before the default starts, which follow if it does not converge. From a
+        given start Newton's method (trust-exact, gradient 1e-8) is tried first, so
+        the fit reaches the optimum itself rather than R's stopping point.
 
     Returns
     -------
@@ -300,7 +307,12 @@ def mmrm(
                                n_re=len(f.random), re_names=re_names)
     lik = Likelihood(X, y, d[subject].to_numpy(), model, pos=pos, coords=coords, group=group,
                      clusters=clusters, weights=w, reml=reml)
-    theta, opt = _optimize(lik, model, cov, X, y, pos, group, accept_nonconvergence,
+    if start is not None:
+        start = np.asarray(start, dtype=float)
+        if start.shape != (model.n_theta,) or not np.all(np.isfinite(start)):
+            raise ModelError(f"start must be {model.n_theta} finite covariance parameters, "
+                             f"got shape {start.shape}")
+    theta, opt = _optimize(lik, model, cov, X, y, pos, group, accept_nonconvergence, start,
                            polish=optimizer == "strict")
     st = lik.state(theta, order=1)
     H = opt.hessian if model.n_re == 0 and opt.hessian is not None else lik.hessian(theta, st)
@@ -350,7 +362,7 @@ def mmrm(
     )
 
 
-def _optimize(lik, model, cov, X, y, pos, group, accept, polish=False):
+def _optimize(lik, model, cov, X, y, pos, group, accept, start=None, polish=False):
     m = len(model.times) or 1
     n_groups = len(model.groups)
     grp = np.zeros(len(y), dtype=int) if group is None else group
@@ -361,6 +373,9 @@ def _optimize(lik, model, cov, X, y, pos, group, accept, polish=False):
         starts = [("mmrm standard", std), ("moment", model.start(sigmas))]
         problem, back = lik, (lambda t: t)
         methods = ("L-BFGS-B", "BFGS", "trust-exact")
+        if start is not None:  # near the optimum: Newton converges in a few steps
+            starts.insert(0, ("given start", start))
+            methods = ("trust-exact", "L-BFGS-B", "BFGS")
     else:
         s2 = float(np.mean(np.diag(sigmas[0])))
         vmask = np.zeros(model.n_theta, dtype=bool)
@@ -375,6 +390,9 @@ def _optimize(lik, model, cov, X, y, pos, group, accept, polish=False):
         methods = ("trust-exact", "L-BFGS-B", "BFGS")  # no R path to follow: Newton first
         phi0 = np.where(vmask, np.log(np.maximum(th0, 1e-8)), th0)
         starts = [("moment", phi0), ("moment/10", np.where(vmask, phi0 - np.log(10), phi0))]
+        if start is not None:
+            starts.insert(0, ("given start",
+                              np.where(vmask, np.log(np.maximum(start, 1e-8)), start)))
         back = problem.to_theta
 
     def check(t):
