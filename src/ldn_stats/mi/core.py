@@ -247,6 +247,16 @@ def draws(
     >>> len(dr.samples)  # the full data and 30 leave-one-out fits
     31
     """
+    from ldn_stats.parallel import pinned_blas
+
+    with pinned_blas():  # small dense blocks: threaded BLAS only costs start-up
+        return _draws(data, formula, group, ice, method, resampling, n_samples, seed, D, reml,
+                      strategies, threshold, mmrm_options, workers, scheduler, client,
+                      progress)
+
+
+def _draws(data, formula, group, ice, method, resampling, n_samples, seed, D, reml,
+           strategies, threshold, mmrm_options, workers, scheduler, client, progress):
     if method not in METHODS:
         raise ModelError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     if method == "condmean" and resampling not in ("jackknife", "bootstrap"):
@@ -270,7 +280,7 @@ def draws(
         raise ModelError(f"bmlmi needs D >= 2, got {D}")
     fit_mask = ld.fit_mask()
     fit_rows = np.flatnonzero(fit_mask.ravel())
-    frame = ld.frame.iloc[fit_rows].reset_index(drop=True)
+    frame = _categorical_keys(ld.frame.iloc[fit_rows].reset_index(drop=True), ld)
     row_subject = fit_rows // len(ld.visits)
     rows_of = [np.flatnonzero(row_subject == i) for i in range(n)]
     options = {"reml": bool(reml), **dict(mmrm_options or {})}
@@ -340,6 +350,17 @@ def draws(
                  n_failures=len(failures), strategies=user, _seeds=tuple(seeds),
                  _parallel={"workers": workers, "scheduler": scheduler, "client": client,
                             "progress": progress})
+
+
+def _categorical_keys(frame: pd.DataFrame, ld: LongData) -> pd.DataFrame:
+    """Subject, visit and arm as categoricals in the package's level order: the same
+    design as the raw columns, and each refit factorizes them cheaply."""
+    frame = frame.copy()
+    for col, levels in ((ld.names.subject, ld.subjects), (ld.names.visit, ld.visits),
+                        (ld.group, ld.groups)):
+        if not isinstance(frame[col].dtype, pd.CategoricalDtype):
+            frame[col] = pd.Categorical(frame[col], categories=levels)
+    return frame
 
 
 def _run_fits(plan, job_base, t_fit, workers, scheduler, client, progress, desc):
