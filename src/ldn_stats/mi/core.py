@@ -127,7 +127,8 @@ def _fit_chunk(job: dict) -> list:
         if job["relabel"]:
             d = d.copy()
             lab = np.concatenate([np.full(rows_of[i].size, k) for k, i in enumerate(ids)])
-            d[subj] = pd.Series(lab, index=d.index).map("s{:d}".format)
+            d[subj] = pd.Categorical.from_codes(lab, categories=[f"s{k}" for k in
+                                                                 range(len(ids))])
         try:
             fit = mmrm(job["formula"], d, **job["options"])
             res = _extract(fit, job["columns"], job["visits"], job["groups"], job["grouped"])
@@ -298,7 +299,11 @@ def _draws(data, formula, group, ice, method, resampling, n_samples, seed, D, re
     if isinstance(base, str):
         raise ModelError(f"the imputation model on the full data: {base}")
     beta0, sig0, theta0 = base
-    if "start" in options or not _supports_start():
+    jackknife = method == "condmean" and resampling == "jackknife"
+    if "start" in options or not _supports_start() or not jackknife:
+        # a leave-one-out fit is near the full-data optimum: Newton from there takes
+        # 2-3 steps; a bootstrap fit is not, and R's own path from the standard
+        # start is faster there (and is what rbmi runs)
         warm = options
     else:
         warm = {**options, "start": theta0}
@@ -807,9 +812,9 @@ class Analysis:
             ``condmean`` + ``bootstrap`` only: ``"percentile"`` (rbmi's default: no SE)
             or ``"normal"``.
         mc_error : bool
-            Add Monte-Carlo standard errors ``mc_se_estimate`` (``sqrt(B/M)``) and
-            ``mc_se_p_value`` (jackknife over imputations) for the stochastic methods
-            (Rubin's rules; NaN otherwise).
+            Add Monte-Carlo standard errors ``mc_se_estimate`` (``sqrt(B/M)``),
+            ``mc_se_std_error`` and ``mc_se_p_value`` (jackknife over imputations) for
+            ``approxbayes`` (NaN for the other methods).
 
         Returns
         -------
@@ -863,20 +868,25 @@ def _df_complete(dfs: np.ndarray) -> float:
 
 
 def _mc_error(method: str, e: np.ndarray, conf_level: float) -> dict:
+    """Monte-Carlo SEs of a Rubin-pooled parameter: ``sqrt(B/M)`` for the estimate, the
+    jackknife over imputations (leave one imputation out) for the SE and p-value."""
+    nan = float("nan")
     if method != "approxbayes":
-        return {"mc_se_estimate": float("nan"), "mc_se_p_value": float("nan")}
+        return {"mc_se_estimate": nan, "mc_se_std_error": nan, "mc_se_p_value": nan}
     est, se, dfs = e[:, 0], e[:, 1], e[:, 2]
     M = est.size
     b = float(np.var(est, ddof=1))
-    loo_p = np.empty(M)
+    loo = np.empty((M, 2))
     keep = np.ones(M, dtype=bool)
     dfc = _df_complete(dfs)
     for i in range(M):
         keep[i] = False
-        loo_p[i] = rubin_rules(est[keep], se[keep], dfc, conf_level).p_value
+        r = rubin_rules(est[keep], se[keep], dfc, conf_level)
+        loo[i] = r.std_error, r.p_value
         keep[i] = True
-    mc_p = float(np.sqrt((M - 1) / M * np.sum((loo_p - loo_p.mean()) ** 2)))
-    return {"mc_se_estimate": float(np.sqrt(b / M)), "mc_se_p_value": mc_p}
+    jk = np.sqrt((M - 1) / M * np.sum((loo - loo.mean(axis=0)) ** 2, axis=0))
+    return {"mc_se_estimate": float(np.sqrt(b / M)), "mc_se_std_error": float(jk[0]),
+            "mc_se_p_value": float(jk[1])}
 
 
 Pooled = Pooled  # re-exported for type hints
