@@ -598,7 +598,8 @@ class Imputations:
 
     def analyse(self, kind: str = "ancova", covariates: Sequence[str] | None = None,
                 delta: pd.DataFrame | None = None, visits: Sequence[Any] | None = None,
-                df_method: str = "kenward-roger", workers: int | None = 0) -> Analysis:
+                df_method: str = "kenward-roger", workers: int | None = 0,
+                client: Any = None) -> Analysis:
         """Analyse every completed data set.
 
         Parameters
@@ -619,6 +620,8 @@ class Imputations:
             For ``kind="mmrm"``.
         workers : int or None
             For ``kind="mmrm"``: parallel fits as in :func:`draws` (default serial).
+        client : distributed.Client, optional
+            For ``kind="mmrm"``: run the fits on this cluster.
 
         Returns
         -------
@@ -643,7 +646,7 @@ class Imputations:
             z, _ = encode_covariates(ld.frame, covariates, forbidden)
             est = _ancova_all(self, z, dm, vis_idx)
         elif kind == "mmrm":
-            est = _mmrm_all(self, covariates, dm, vis_idx, df_method, workers)
+            est = _mmrm_all(self, covariates, dm, vis_idx, df_method, workers, client)
         else:
             raise ModelError(f"analysis kind must be 'ancova' or 'mmrm', got {kind!r}")
         return Analysis(imputations=self, kind=kind, visits=[ld.visits[j] for j in vis_idx],
@@ -751,7 +754,8 @@ def _mmrm_chunk(job: dict) -> list:
     return out
 
 
-def _mmrm_all(imp: Imputations, covariates, dm, vis_idx, df_method, workers) -> np.ndarray:
+def _mmrm_all(imp: Imputations, covariates, dm, vis_idx, df_method, workers,
+              client=None) -> np.ndarray:
     from ldn_stats.parallel import map_chunks
 
     ld = imp.draws.longdata
@@ -780,7 +784,8 @@ def _mmrm_all(imp: Imputations, covariates, dm, vis_idx, df_method, workers) -> 
     chunks = [{"frames": frames[i:i + _CHUNK], "formula": formula, "df_method": df_method,
                "group": ld.group, "visit": names.visit, "visits": visits, "groups": groups}
               for i in range(0, len(frames), _CHUNK)]
-    parts = map_chunks(_mmrm_chunk, chunks, workers=workers, desc="mi analyse")
+    parts = map_chunks(_mmrm_chunk, chunks, workers=workers, client=client,
+                       desc="mi analyse")
     return np.stack([r for p in parts for r in p])
 
 
