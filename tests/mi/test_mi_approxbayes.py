@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from ldn_stats import mi
-from tests.mi._mi_data import FORMULA, REFERENCES, antidepressant, ice, joined, reference
+from support.mi_data import FORMULA, REFERENCES, antidepressant, ice, joined, reference
 
 M = 100
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ldn_stats import mi
 from ldn_stats.parallel import cluster
-from tests.mi._mi_data import FORMULA, REFERENCES, antidepressant, ice
+from support.mi_data import FORMULA, REFERENCES, antidepressant, ice
 
 SMALL = antidepressant().iloc[:160]  # 40 patients: 41 jackknife fits, 4 chunks
 ICE = ice("JR")[ice("JR").PATIENT.isin(set(SMALL.PATIENT))]

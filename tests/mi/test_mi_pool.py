@@ -11,8 +11,13 @@ import pytest
 import scipy.stats
 
 from ldn_stats.errors import ModelError
-from ldn_stats.mi.pool import (barnard_rubin_df, bmlmi_pool, bootstrap_pool, jackknife_pool,
-                               rubin_rules)
+from ldn_stats.mi.pool import (
+    barnard_rubin_df,
+    bmlmi_pool,
+    bootstrap_pool,
+    jackknife_pool,
+    rubin_rules,
+)
 
 
 def test_rubin_rules_closed_form():

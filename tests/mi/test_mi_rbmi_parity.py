@@ -17,7 +17,7 @@ import pytest
 import scipy.stats
 
 from ldn_stats import mi
-from tests.mi._mi_data import FORMULA, REFERENCES, antidepressant, ice, joined, reference
+from support.mi_data import FORMULA, REFERENCES, antidepressant, ice, joined, reference
 
 REL = 1e-4
 STRATEGIES = ("MAR", "JR", "CR", "CIR", "LMCF")

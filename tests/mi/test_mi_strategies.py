@@ -10,8 +10,7 @@ import pytest
 
 from ldn_stats import mi
 from ldn_stats.errors import DataError, ModelError
-from ldn_stats.mi.strategies import (BUILTIN, Pars, builtin_means, builtin_sigma,
-                                     compute_sigma)
+from ldn_stats.mi.strategies import BUILTIN, Pars, builtin_means, builtin_sigma, compute_sigma
 
 
 def _spd(rng, m):

@@ -16,8 +16,14 @@ Examples
 from __future__ import annotations
 
 from ldn_stats.mi.core import Analysis, Draws, Imputations, Sample, draws
-from ldn_stats.mi.pool import (Pooled, barnard_rubin_df, bmlmi_pool, bootstrap_pool,
-                               jackknife_pool, rubin_rules)
+from ldn_stats.mi.pool import (
+                               Pooled,
+                               barnard_rubin_df,
+                               bmlmi_pool,
+                               bootstrap_pool,
+                               jackknife_pool,
+                               rubin_rules,
+)
 from ldn_stats.mi.strategies import BUILTIN as STRATEGIES
 from ldn_stats.mi.strategies import Pars, compute_sigma
 from ldn_stats.mi.tipping import TippingPoint, tipping_point_figure

@@ -43,7 +43,7 @@ class ImputePlan:
 
     @staticmethod
     def build(y, x_own, x_ref, own, ref, ice, strategy, user) -> ImputePlan:
-        n, m = y.shape
+        _n, m = y.shape
         miss = np.isnan(y)
         need = np.flatnonzero(miss.any(axis=1))
         groups: dict[tuple, list[int]] = {}
@@ -53,7 +53,7 @@ class ImputePlan:
                 key = (name, int(own[i]), int(ref[i]), int(min(ice[i], m)))
             else:
                 key = ("user", int(i))
-            groups.setdefault(key + (miss[i].tobytes(),), []).append(int(i))
+            groups.setdefault((*key, miss[i].tobytes()), []).append(int(i))
         blocks = []
         for k in sorted(groups, key=lambda t: tuple(str(v) for v in t)):
             idx = np.array(groups[k])
@@ -98,7 +98,7 @@ def complete(plan: ImputePlan, beta: np.ndarray, sigmas: dict[int, np.ndarray],
         None: conditional mean; else a random draw from the conditional normal.
     """
     y = plan.y
-    n, m = y.shape
+    _n, m = y.shape
     out = y.copy()
     if not plan.blocks:
         return out

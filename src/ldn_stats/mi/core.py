@@ -42,7 +42,7 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -51,9 +51,11 @@ from ldn_stats.errors import ConvergenceError, DataError, LdnStatsError, ModelEr
 from ldn_stats.mi._analyse import ancova_estimates, encode_covariates
 from ldn_stats.mi._data import FormulaNames, LongData, formula_names
 from ldn_stats.mi._impute import ImputePlan, complete
-from ldn_stats.mi.pool import (Pooled, bmlmi_pool, bootstrap_pool, jackknife_pool,
-                               rubin_rules)
+from ldn_stats.mi.pool import Pooled, bmlmi_pool, bootstrap_pool, jackknife_pool, rubin_rules
 from ldn_stats.mi.strategies import BUILTIN
+
+if TYPE_CHECKING:
+    from ldn_stats.mi.tipping import TippingPoint
 
 __all__ = ["Analysis", "Draws", "Imputations", "Sample", "draws"]
 
@@ -244,7 +246,7 @@ def draws(
     >>> d = pd.DataFrame({"ID": np.repeat(np.arange(30), 2), "V": np.tile(["a", "b"], 30),
     ...                   "ARM": np.repeat(["P", "T"], 30)})
     >>> d["Y"] = rng.normal(size=60)
-    >>> dr = draws(d.iloc[:-3], "Y ~ ARM * V + us(V | ID)", "ARM", workers=0)
+    >>> dr = draws(d.iloc[:-1], "Y ~ ARM * V + us(V | ID)", "ARM", workers=0)
     >>> len(dr.samples)  # the full data and 30 leave-one-out fits
     31
     """
@@ -627,13 +629,18 @@ class Imputations:
         -------
         Analysis
         """
+        prepared = self._prepare(kind, covariates, visits)
+        return self._analyse(prepared, self._delta_matrix(delta), df_method, workers, client)
+
+    def _prepare(self, kind: str, covariates, visits) -> dict:
         ld = self.draws.longdata
         names = ld.names
-        n, m = len(ld.subjects), len(ld.visits)
+        m = len(ld.visits)
+        if kind not in ("ancova", "mmrm"):
+            raise ModelError(f"analysis kind must be 'ancova' or 'mmrm', got {kind!r}")
         if len(ld.groups) != 2:
             raise ModelError(f"the analysis compares two arms; column {ld.group!r} has "
                              f"{len(ld.groups)} ({', '.join(map(str, ld.groups))})")
-        dm = self._delta_matrix(delta)
         vis_idx = list(range(m))
         if visits is not None:
             from ldn_stats.mi._data import _lookup
@@ -642,15 +649,20 @@ class Imputations:
         forbidden = {ld.group: "the arm is in the model already",
                      names.visit: "the analysis is per visit",
                      names.response: "it is the outcome", names.subject: "it is the subject"}
-        if kind == "ancova":
-            z, _ = encode_covariates(ld.frame, covariates, forbidden)
-            est = _ancova_all(self, z, dm, vis_idx)
-        elif kind == "mmrm":
-            est = _mmrm_all(self, covariates, dm, vis_idx, df_method, workers, client)
+        z = encode_covariates(ld.frame, covariates, forbidden)[0] if kind == "ancova" else None
+        return {"kind": kind, "covariates": covariates, "vis_idx": vis_idx, "z": z}
+
+    def _analyse(self, prepared: dict, dm, df_method="kenward-roger", workers=0,
+                 client=None) -> Analysis:
+        ld = self.draws.longdata
+        vis_idx = prepared["vis_idx"]
+        if prepared["kind"] == "ancova":
+            est = _ancova_all(self, prepared["z"], dm, vis_idx)
         else:
-            raise ModelError(f"analysis kind must be 'ancova' or 'mmrm', got {kind!r}")
-        return Analysis(imputations=self, kind=kind, visits=[ld.visits[j] for j in vis_idx],
-                        estimates=est)
+            est = _mmrm_all(self, prepared["covariates"], dm, vis_idx, df_method, workers,
+                            client)
+        return Analysis(imputations=self, kind=prepared["kind"],
+                        visits=[ld.visits[j] for j in vis_idx], estimates=est)
 
     def tipping_point(self, deltas: Mapping[Any, Sequence[float]], kind: str = "ancova",
                       covariates: Sequence[str] | None = None, visit: Any = None,

@@ -117,7 +117,7 @@ def jackknife_pool(estimates: np.ndarray, conf_level: float = 0.95) -> Pooled:
     --------
     >>> p = jackknife_pool(np.array([1.0, 0.9, 1.1]))
     >>> p.estimate, round(p.std_error, 6), p.df
-    (1.0, 0.141421, inf)
+    (1.0, 0.1, inf)
     """
     est = np.asarray(estimates, dtype=float)
     loo = est[1:]
