@@ -34,7 +34,9 @@ from ldn_stats.models.mmrm.formula import SPATIAL_STRUCTURES, Formula, parse_for
 from ldn_stats.models.mmrm.kenward_roger import inverse, kenward_roger
 from ldn_stats.models.mmrm.likelihood import Likelihood
 from ldn_stats.models.mmrm.optimize import failure_message, minimize_objective
-from ldn_stats.models.mmrm.result import MMRMResult, OptimizerInfo, _frozen, _table
+from ldn_stats.models.mmrm.result import MMRMResult, OptimizerInfo
+from ldn_stats.models.result import frozen_array as _frozen
+from ldn_stats.models.result import t_table
 
 __all__ = ["mmrm"]
 
@@ -341,7 +343,7 @@ def mmrm(
                     subject_info=subject_info)
     names = list(spec.columns)
     est, se, dfs = t_tests(inf, np.eye(len(names)))
-    coef = _table(est, se, dfs, conf_level, index=pd.Index(names, name="term"))
+    coef = t_table(est, se, dfs, conf_level, index=pd.Index(names, name="term"))
     k = model.n_theta
     loglik = -st.f
     return MMRMResult(
