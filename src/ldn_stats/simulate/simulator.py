@@ -114,8 +114,9 @@ def simulate_trial(preset: str | TrialDesign, seed: int) -> dict[str, pd.DataFra
         TRTSEQP, DCSREAS, TRTEDY: study day of the last dose, DCTREAS: why
         treatment ended before its planned end, empty when it did not),
         ``adeff`` (USUBJID, PARAMCD, ADY, AVAL, APERIOD, TRTA; one row per
-        scheduled diary day while in the study, AVAL missing on missed days) and ``adae`` (USUBJID, AEDECOD, ASTDY, AESEV,
-        AESER, TRTA), in the data contract of issue 2.  Empty strings are
+        scheduled diary day while in the study, AVAL missing on missed days)
+        and ``adae`` (USUBJID, AEDECOD, ASTDY, AESEV, AESER, TRTA), in the
+        data contract of issue 2.  Empty strings are
         missing values (``DCSREAS`` of completers, ``TRTA`` off treatment,
         ``APERIOD`` outside crossover periods and in parallel designs).
 
