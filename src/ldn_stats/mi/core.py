@@ -62,7 +62,7 @@ __all__ = ["Analysis", "Draws", "Imputations", "Sample", "draws"]
 METHODS = ("condmean", "approxbayes", "bmlmi")
 PARAMETERS = ("trt", "lsm_ref", "lsm_alt")
 _CHUNK = 12  # fits per parallel task (fixed: results never depend on the worker count)
-_AUTO_PARALLEL_S = 20.0  # "auto" starts a cluster when the serial run would take longer
+_AUTO_PARALLEL_S = 30.0  # "auto" starts a cluster when the rest would take longer serially
 
 
 @dataclass(frozen=True)
@@ -217,8 +217,9 @@ def draws(
         Passed to :func:`ldn_stats.mmrm` (for example ``{"optimizer": "strict"}``).
     workers : int, "auto" or None
         ``0``: serial; ``n``: an embedded Dask ``LocalCluster`` of ``n`` workers;
-        ``None``: one worker per core; ``"auto"`` (default): serial unless the fits
-        would take more than ~20 s, then one worker per core. The results are
+        ``None``: one worker per core; ``"auto"`` (default): the first chunk of
+        fits runs here and is timed; the rest runs serially unless it would take
+        more than ~30 s, then on one worker per core. The results are
         identical whatever the choice.
     scheduler : str, optional
         Address of an existing Dask cluster to use instead.
@@ -287,13 +288,11 @@ def _draws(data, formula, group, ice, method, resampling, n_samples, seed, D, re
     row_subject = fit_rows // len(ld.visits)
     rows_of = [np.flatnonzero(row_subject == i) for i in range(n)]
     options = {"reml": bool(reml), **dict(mmrm_options or {})}
-    t0 = time.perf_counter()
     try:
         fit0 = _mmrm()(formula, frame, **options)
     except ConvergenceError as exc:
         raise ConvergenceError(f"the imputation model did not converge on the full data: "
                                f"{exc}") from None
-    t_fit = time.perf_counter() - t0
     columns = tuple(fit0.coef.index)
     visits = [str(v) for v in ld.visits]
     groups = [str(g) for g in ld.groups]
@@ -327,8 +326,7 @@ def _draws(data, formula, group, ice, method, resampling, n_samples, seed, D, re
                 "formula": formula, "options": warm, "columns": columns, "visits": visits,
                 "groups": groups, "grouped": names.cov_group is not None, "relabel": relabel}
     first = plan[: len(plan) - max_fail]
-    fitted = _run_fits(first, job_base, t_fit, workers, scheduler, client, progress,
-                       "mi draws")
+    fitted = _run_fits(first, job_base, workers, scheduler, client, progress, "mi draws")
     samples: list[Sample] = []
     failures: list[str] = []
     extra = iter(plan[len(first):])
@@ -370,17 +368,25 @@ def _categorical_keys(frame: pd.DataFrame, ld: LongData) -> pd.DataFrame:
     return frame
 
 
-def _run_fits(plan, job_base, t_fit, workers, scheduler, client, progress, desc):
+def _run_fits(plan, job_base, workers, scheduler, client, progress, desc):
     from ldn_stats.parallel import map_chunks
 
     chunks = [{**job_base, "samples": plan[i:i + _CHUNK]} for i in range(0, len(plan), _CHUNK)]
+    head: list = []
     if workers == "auto":
-        serial = t_fit * len(plan) * 0.5 < _AUTO_PARALLEL_S
-        workers = 0 if serial and client is None and scheduler is None else None
+        if client is None and scheduler is None:
+            # time the first chunk here; a cluster only pays when the rest is long
+            t0 = time.perf_counter()
+            head = map_chunks(_fit_chunk, chunks[:1], workers=0, progress=False)
+            rest = (time.perf_counter() - t0) * (len(chunks) - 1)
+            chunks = chunks[1:]
+            workers = 0 if rest < _AUTO_PARALLEL_S else None
+        else:
+            workers = None
     elif isinstance(workers, str):
         raise ModelError(f"workers must be an int, None or 'auto', got {workers!r}")
-    parts = map_chunks(_fit_chunk, chunks, client=client, workers=workers,
-                       scheduler=scheduler, progress=progress, desc=desc)
+    parts = head + map_chunks(_fit_chunk, chunks, client=client, workers=workers,
+                              scheduler=scheduler, progress=progress, desc=desc)
     return [r for part in parts for r in part]
 
 
