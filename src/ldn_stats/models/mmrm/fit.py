@@ -26,17 +26,29 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ldn_stats.errors import ConvergenceError, ModelError, SingularDesignError
+from ldn_stats.errors import (
+    ConvergenceError,
+    DataError,
+    FormulaError,
+    ModelError,
+    SingularDesignError,
+)
 from ldn_stats.models.mmrm.covariance import MarginalCovariance, get_structure
 from ldn_stats.models.mmrm.design import DesignSpec, build_design
 from ldn_stats.models.mmrm.df import DF_METHODS, Inference, t_tests
 from ldn_stats.models.mmrm.formula import SPATIAL_STRUCTURES, Formula, parse_formula
 from ldn_stats.models.mmrm.kenward_roger import inverse, kenward_roger
 from ldn_stats.models.mmrm.likelihood import Likelihood
-from ldn_stats.models.mmrm.optimize import failure_message, minimize_objective
+from ldn_stats.models.mmrm.optimize import (
+    Attempt,
+    failure_message,
+    minimize_objective,
+    newton_minimize,
+)
 from ldn_stats.models.mmrm.result import MMRMResult, OptimizerInfo
 from ldn_stats.models.result import frozen_array as _frozen
 from ldn_stats.models.result import t_table
+from ldn_stats.parallel import pinned_blas
 
 __all__ = ["mmrm"]
 
@@ -142,7 +154,7 @@ class _VarianceScale:
 
     def hessian(self, phi):
         th = self.to_theta(phi)
-        st = self.lik.state(th, order=1)
+        st = self.lik._cached(th) or self.lik.state(th, order=1)
         H = self.lik.hessian(th, st)
         d = np.where(self.mask, th, 1.0)
         H = H * np.outer(d, d) + np.diag(np.where(self.mask, st.grad * th, 0.0))
@@ -158,9 +170,9 @@ def mmrm(
     vcov: str | None = None,
     conf_level: float = 0.95,
     accept_nonconvergence: bool = False,
-    optimizer: str = "mmrm",
-    kr_parametrization: str = "mmrm",
-    start: Sequence[float] | None = None,
+    optimizer: str = "default",
+    kr_parametrization: str = "sas",
+    start: str | Sequence[float] = "standard",
 ) -> MMRMResult:
     """Fit a mixed model for repeated measures (R mmrm / SAS PROC MIXED REPEATED).
 
@@ -194,23 +206,37 @@ def mmrm(
         If no optimizer converges, return the best attempt with ``converged=False``
         instead of raising :class:`~ldn_stats.errors.ConvergenceError`.
     optimizer : str
-        ``"mmrm"`` (default): R mmrm's path (L-BFGS-B, memory 5, ``factr`` 1e7, from
+        ``"default"``: the REML/ML optimum, verified: L-BFGS-B to get close, then a
+        trust-region Newton method with the analytic Hessian until the Newton
+        decrement ``g' H^-1 g`` is at most 1e-12 (log-likelihood units: independent
+        of the scale of the data) at a positive definite Hessian. If that fails
+        from the standard start it tries the moment start, then a start from the
+        fit of a simpler structure (``us`` from ``toeph``, ...), and otherwise raises
+        :class:`~ldn_stats.errors.ConvergenceError` saying what was tried.
+        ``result.optimizer`` states the criterion met and the final gradient.
+        ``"r-mmrm"``: R mmrm's default path (L-BFGS-B, memory 5, ``factr`` 1e7, from
         mmrm's standard start; fallbacks BFGS and Newton), accepted under SAS's
-        relative Hessian criterion 1e-8, which reproduces R mmrm's estimates.
-        ``"strict"``: the same, then refined by Newton steps to a gradient of about
-        1e-10, so that fits are invariant to the scale of the outcome to many more
-        digits (they then differ from R mmrm by R's own stopping error, ~1e-5).
+        relative Hessian criterion 1e-8: it reproduces R mmrm's default numbers,
+        including where R stops short of the optimum (log-likelihood up to ~1e-5
+        lower, standard errors up to ~3e-4 relative apart on real trials).
+        ``"strict"``: the default plus up to three further Newton steps (decrement
+        toward 1e-20), for invariance checks to many digits. ``"mmrm"`` is an alias
+        of ``"r-mmrm"``.
     kr_parametrization : str
         Parametrization of the covariance in which ``kenward-roger`` takes its
-        second-derivative terms: ``"mmrm"`` (default, R mmrm's ``theta``) or
-        ``"sas"`` (SAS PROC MIXED's natural parameters: variances, correlations,
-        spatial range; linear for UN, CS and TOEP), which reproduces ``DDFM=KR``.
-    start : sequence of float, optional
-        Covariance parameters to start from (``fit.theta["estimate"]`` of a fit of
-        the same model, e.g. to warm-start refits on subsets of the data); tried
-        before the default starts, which follow if it does not converge. From a
-        given start Newton's method (trust-exact, gradient 1e-8) is tried first, so
-        the fit reaches the optimum itself rather than R's stopping point.
+        second-derivative terms: ``"sas"`` (default: SAS PROC MIXED's natural
+        parameters: variances, correlations, spatial range; linear for UN, CS and
+        TOEP), which reproduces ``DDFM=KR``; or ``"mmrm"`` (R mmrm's ``theta``), which
+        reproduces R mmrm's ``method = "Kenward-Roger"``. The variant is
+        ``result.kr_parametrization`` and named in ``result.df_method_label``.
+    start : str or sequence of float
+        First starting point of the default optimizer: ``"standard"`` (R mmrm's
+        ``std_start``; default) or ``"moment"`` (a moment estimate of the covariance
+        from OLS residuals). Both lead to the same optimum when it is unique. Or
+        covariance parameters (``fit.theta["estimate"]`` of a fit of the same model):
+        tried first, then the standard starts; a warm start for refits on subsets
+        of the data (jackknife), where the default optimizer's Newton steps finish
+        in a few iterations.
 
     Returns
     -------
@@ -240,10 +266,16 @@ def mmrm(
     AIC and BIC count the covariance parameters only (R mmrm), not the fixed
     effects (lme4 counts both).
 
-    Validated against R mmrm 0.3.18 (``mmrm_r_reference.json``: every structure,
-    REML and ML, grouped, every df method), SAS PROC MIXED listings (including
-    ``DDFM=KR`` for a spatial Gaussian structure) and, for random intercepts,
-    lme4 + lmerTest + pbkrtest (``tests/reference/crossover``).
+    BLAS is limited to one thread around the fit (threadpoolctl): the engine works
+    on many small blocks, where threaded BLAS only costs time; no environment
+    variable is needed.
+
+    Validated against R mmrm 0.3.18 (``mmrm_r_reference.json``: the best optimum of
+    any of R mmrm's optimizers, for every structure, REML and ML, grouped, every df
+    method; ``mmrm_r_default_reference.json``: R mmrm's default stopping point, met
+    with ``optimizer="r-mmrm"``), SAS PROC MIXED listings (including ``DDFM=KR``
+    for a spatial Gaussian structure and for UN on the antidepressant trial) and,
+    for random intercepts, lme4 + lmerTest + pbkrtest (``tests/reference/crossover``).
 
     Examples
     --------
@@ -257,6 +289,24 @@ def mmrm(
     >>> fit.covariance.shape
     (3, 3)
     """
+    if not isinstance(formula, str | Formula):
+        raise FormulaError(f"formula: expected a string such as 'Y ~ ARM * VISIT + "
+                           f"us(VISIT | ID)', found {type(formula).__name__} {formula!r}")
+    with pinned_blas():
+        return _mmrm(formula, data, reml, df_method, weights, vcov, conf_level,
+                     accept_nonconvergence, optimizer, kr_parametrization, start)
+
+
+_OPTIMIZERS = {"default": "default", "strict": "strict", "r-mmrm": "r-mmrm", "mmrm": "r-mmrm"}
+_KR_LABELS = {"sas": "Kenward-Roger (SAS PROC MIXED DDFM=KR)",
+              "mmrm": "Kenward-Roger (R mmrm parametrization)"}
+_DF_LABELS = {"satterthwaite": "Satterthwaite",
+              "kenward-roger-linear": "Kenward-Roger, first order (SAS DDFM=KR(FIRSTORDER))",
+              "between-within": "between-within", "residual": "residual"}
+
+
+def _mmrm(formula, data, reml, df_method, weights, vcov, conf_level, accept_nonconvergence,
+          optimizer, kr_parametrization, start) -> MMRMResult:
     f = parse_formula(formula) if isinstance(formula, str) else formula
     df_method = str(df_method).lower().replace("_", "-")
     if df_method not in DF_METHODS:
@@ -271,8 +321,16 @@ def mmrm(
     if kr_parametrization not in ("mmrm", "sas"):
         raise ModelError(
             f"kr_parametrization must be 'mmrm' or 'sas', got {kr_parametrization!r}")
-    if optimizer not in ("mmrm", "strict"):
-        raise ModelError(f"optimizer must be 'mmrm' or 'strict', got {optimizer!r}")
+    if optimizer not in _OPTIMIZERS:
+        raise ModelError(f"optimizer must be 'default' or 'r-mmrm' (aliases 'strict', "
+                         f"'mmrm'), got {optimizer!r}")
+    strategy = _OPTIMIZERS[optimizer]
+    if isinstance(start, str):
+        if start not in ("standard", "moment"):
+            raise ModelError(f"start must be 'standard', 'moment' or covariance parameters, "
+                             f"got {start!r}")
+    else:
+        start = np.asarray(start, dtype=float)
     if not 0.0 < conf_level < 1.0:
         raise ModelError(f"conf_level must be between 0 and 1, got {conf_level!r}")
     spec, X, mask = build_design(f, data, weights=weights)
@@ -290,6 +348,8 @@ def mmrm(
             f"aliased columns ({', '.join(spec.dropped) or 'none'})"
         )
     subject, clusters, re_names = _subject_and_clusters(f, d)
+    _check_subject_ids(d[subject], subject)
+    _check_scale(y, f.response)
     cov = f.covariance
     structure = None
     pos = coords = group = None
@@ -307,16 +367,28 @@ def mmrm(
             group = spec.codes(d, cov.group)
     model = MarginalCovariance(structure, times=times, groups=groups,
                                n_re=len(f.random), re_names=re_names)
+    _check_identifiable(f, model, X.shape[1], d[subject].to_numpy(), pos, group)
     lik = Likelihood(X, y, d[subject].to_numpy(), model, pos=pos, coords=coords, group=group,
                      clusters=clusters, weights=w, reml=reml)
-    if start is not None:
-        start = np.asarray(start, dtype=float)
-        if start.shape != (model.n_theta,) or not np.all(np.isfinite(start)):
-            raise ModelError(f"start must be {model.n_theta} finite covariance parameters, "
-                             f"got shape {start.shape}")
-    theta, opt = _optimize(lik, model, cov, X, y, pos, group, accept_nonconvergence, start,
-                           polish=optimizer == "strict")
-    st = lik.state(theta, order=1)
+    if not isinstance(start, str) and (start.shape != (model.n_theta,)
+                                       or not np.all(np.isfinite(start))):
+        raise ModelError(f"start must be {model.n_theta} finite covariance parameters, "
+                         f"got shape {start.shape}")
+    def simpler_fit(name: str):
+        """The covariance of each group fitted under the simpler structure ``name``."""
+        m2 = MarginalCovariance(get_structure(name), times=times, groups=groups,
+                                n_re=len(f.random), re_names=re_names)
+        lik2 = Likelihood(X, y, d[subject].to_numpy(), m2, pos=pos, coords=coords,
+                          group=group, clusters=clusters, weights=w, reml=reml)
+        th2, _ = _optimize(lik2, m2, cov, X, y, pos, group, False, strategy="default",
+                           start="standard", structure_name=name, simpler=None)
+        return [m2.group_sigma(th2, g)[0] for g in range(len(groups))]
+
+    theta, opt = _optimize(lik, model, cov, X, y, pos, group, accept_nonconvergence,
+                           strategy=strategy, start=start,
+                           structure_name=cov.structure if cov is not None else None,
+                           simpler=simpler_fit)
+    st = lik._cached(theta) or lik.state(theta, order=1)
     H = opt.hessian if model.n_re == 0 and opt.hessian is not None else lik.hessian(theta, st)
     W = inverse(H)
     W_kr = W
@@ -326,6 +398,7 @@ def mmrm(
     phi = st.phi
     Pk = lik.p_matrices(st)
     vc = phi
+    kr = df_method == "kenward-roger"
     if df_method in ("kenward-roger", "kenward-roger-linear"):
         vc, Pk, W = kenward_roger(lik, model, st, H, W_kr, linear=df_method.endswith("linear"),
                                   parametrization=kr_parametrization)
@@ -357,27 +430,41 @@ def mmrm(
         bic=float(-2 * loglik + k * np.log(n_sub)),
         n_obs=int(lik.n_obs), n_subjects=int(n_sub), n_rows_dropped=int((~mask).sum()),
         converged=opt.converged,
-        optimizer=OptimizerInfo(opt.method, opt.iterations, opt.grad_norm, opt.attempts),
+        optimizer=OptimizerInfo(
+            opt.method, opt.iterations, opt.grad_norm, opt.attempts, strategy=strategy,
+            criterion=opt.criterion, criterion_value=float(opt.criterion_value),
+            tolerance=float(opt.tolerance),
+            gradient=None if opt.gradient is None else _frozen(opt.gradient),
+            min_eigenvalue=float(opt.min_eigenvalue)),
         df_method=df_method, vcov_method=vcov, reml=bool(reml), conf_level=float(conf_level),
         _inference=inf, _fitted=_frozen(X @ st.beta), _response=_frozen(y), _index=d.index,
         _lik=lik, _theta=_frozen(theta),
+        kr_parametrization=kr_parametrization if kr else None,
+        df_method_label=_KR_LABELS[kr_parametrization] if kr else _DF_LABELS[df_method],
     )
 
 
-def _optimize(lik, model, cov, X, y, pos, group, accept, start=None, polish=False):
+#: the simpler structure whose fit gives the default optimizer a last starting point
+_SIMPLER = {"us": "toeph", "toeph": "ar1h", "adh": "ar1h", "ad": "ar1", "ar1h": "ar1",
+            "csh": "cs", "toep": "ar1"}
+
+
+def _optimize(lik, model, cov, X, y, pos, group, accept, strategy="default", start="standard",
+              structure_name=None, simpler=None):
     m = len(model.times) or 1
     n_groups = len(model.groups)
     grp = np.zeros(len(y), dtype=int) if group is None else group
     sigmas = _moment_sigmas(X, y, pos, grp, n_groups, m, lik.subject_codes)
     starts = []
     if cov is not None and model.n_re == 0:
-        std = np.tile(_std_start(cov.structure, m), n_groups)
+        std = np.tile(_std_start(structure_name or cov.structure, m), n_groups)
         starts = [("mmrm standard", std), ("moment", model.start(sigmas))]
+        if isinstance(start, str) and start == "moment":
+            starts.reverse()
+        if not isinstance(start, str):
+            starts.insert(0, ("given", start))
         problem, back = lik, (lambda t: t)
         methods = ("L-BFGS-B", "BFGS", "trust-exact")
-        if start is not None:  # near the optimum: Newton converges in a few steps
-            starts.insert(0, ("given start", start))
-            methods = ("trust-exact", "L-BFGS-B", "BFGS")
     else:
         s2 = float(np.mean(np.diag(sigmas[0])))
         vmask = np.zeros(model.n_theta, dtype=bool)
@@ -392,20 +479,40 @@ def _optimize(lik, model, cov, X, y, pos, group, accept, start=None, polish=Fals
         methods = ("trust-exact", "L-BFGS-B", "BFGS")  # no R path to follow: Newton first
         phi0 = np.where(vmask, np.log(np.maximum(th0, 1e-8)), th0)
         starts = [("moment", phi0), ("moment/10", np.where(vmask, phi0 - np.log(10), phi0))]
-        if start is not None:
-            starts.insert(0, ("given start",
-                              np.where(vmask, np.log(np.maximum(start, 1e-8)), start)))
+        if not isinstance(start, str):
+            starts.insert(0, ("given", np.where(vmask, np.log(np.maximum(start, 1e-8)), start)))
         back = problem.to_theta
+
+    def run(prob, st, chk, acc):
+        if strategy == "r-mmrm":
+            return minimize_objective(prob, st, methods=methods, check=chk,
+                                      accept_nonconvergence=acc)
+        return newton_minimize(prob, st, check=chk, accept_nonconvergence=acc,
+                               warm=model.n_re == 0, polish=strategy == "strict")
 
     def check(t):
         return _degenerate(model, back(t))
 
     if model.n_re == 0:
-        opt = minimize_objective(problem, starts, methods=methods, check=check,
-                                 accept_nonconvergence=accept, polish=polish)
+        restart = (strategy != "r-mmrm" and simpler is not None and not model.spatial
+                   and structure_name in _SIMPLER)
+        opt = run(problem, starts, check, accept or restart)
+        if not opt.converged and restart:
+            # a last start: the fit of a simpler structure (us from toeph, ...)
+            name = _SIMPLER[structure_name]
+            try:
+                th_s = model.start(simpler(name))
+                opt2 = run(problem, [(f"{name} fit", th_s)], check, True)
+            except (ConvergenceError, np.linalg.LinAlgError) as exc:
+                opt2 = dataclasses.replace(opt, attempts=(
+                    *opt.attempts, Attempt("restart", f"{name} fit", np.nan, np.nan, 0,
+                                           False, f"the {name} fit failed: {exc}")))
+            attempts = opt.attempts + tuple(a for a in opt2.attempts if a not in opt.attempts)
+            opt = dataclasses.replace(opt2 if opt2.converged else opt, attempts=attempts)
+            if not opt.converged and not accept:
+                raise ConvergenceError(failure_message(opt.attempts))
         return back(opt.theta), opt
-    opt = minimize_objective(problem, starts, methods=methods, check=check,
-                             accept_nonconvergence=True, polish=polish)
+    opt = run(problem, starts, check, True)
     theta = back(opt.theta)
     if not opt.converged:
         # a variance component shrinking to zero: hold it at its boundary (SAS, lme4)
@@ -420,9 +527,7 @@ def _optimize(lik, model, cov, X, y, pos, group, accept, start=None, polish=Fals
             def check_reduced(t):
                 return _degenerate(model, reduced.to_theta(t), skip=at_zero)
 
-            opt2 = minimize_objective(reduced, [(f"boundary ({names} = 0)", phi)],
-                                      methods=methods, check=check_reduced,
-                                      accept_nonconvergence=True, polish=polish)
+            opt2 = run(reduced, [(f"boundary ({names} = 0)", phi)], check_reduced, True)
             attempts = opt.attempts + opt2.attempts
             opt = dataclasses.replace(opt2, attempts=attempts) if opt2.converged else (
                 dataclasses.replace(opt, attempts=attempts))
@@ -467,6 +572,98 @@ def _degenerate(model: MarginalCovariance, theta: np.ndarray,
         if at_zero[r] and (skip is None or not skip[r]):
             return f"variance of random effect {name} is at zero (boundary)"
     return None
+
+
+def _check_subject_ids(ids: pd.Series, name: str) -> None:
+    """Refuse a subject column that mixes numbers and text (``3`` beside ``"3x"``)."""
+    if not pd.api.types.is_object_dtype(ids.dtype):
+        return
+    text = ids.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    if text.any() and not text.all():
+        i, j = int(np.flatnonzero(text)[0]), int(np.flatnonzero(~text)[0])
+        raise DataError(f"subject column {name!r} mixes text and numbers (row {i}: "
+                        f"{ids.iloc[i]!r}, row {j}: {ids.iloc[j]!r}); expected one type, "
+                        "e.g. convert it with .astype(str)")
+
+
+#: Outcome standard deviations outside this range under/overflow the covariance derivatives.
+SCALE_RANGE = (1e-50, 1e50)
+
+
+def _check_scale(y: np.ndarray, name: str) -> None:
+    """Refuse an outcome whose scale would silently make the df infinite."""
+    sd = float(np.std(y)) if y.size > 1 else 0.0
+    lo, hi = SCALE_RANGE
+    if not np.isfinite(y).all():
+        i = int(np.flatnonzero(~np.isfinite(y))[0])
+        raise DataError(f"outcome {name!r}, row {i}: expected a finite number, found {y[i]}")
+    if sd and not lo <= sd <= hi:
+        raise ModelError(f"outcome {name!r} has standard deviation {sd:.3g}, outside "
+                         f"{lo:g}..{hi:g} where the covariance derivatives under- or overflow; "
+                         "rescale it (change its units) and fit again")
+
+
+#: Structures to suggest instead, fewest parameters last: name -> parameters for m visits.
+_SMALLER = (("toeph", lambda m: 2 * m - 1), ("ar1h", lambda m: m + 1), ("toep", lambda m: m),
+            ("cs", lambda m: 2), ("ar1", lambda m: 2))
+
+
+def _check_identifiable(f: Formula, model: MarginalCovariance, p: int, subjects: np.ndarray,
+                        pos: np.ndarray | None, group: np.ndarray | None) -> None:
+    """Refuse, before any fitting, a covariance model the data cannot identify.
+
+    The covariance parameters must be fewer than the observations left after
+    the fixed effects (REML's ``n - p``); an unstructured covariance of ``m``
+    visits needs at least ``m`` subjects in each group and, for each pair of
+    visits, a subject seen at both (else that covariance is not estimable).
+    The message names the structures with fewer parameters.
+    """
+    n = len(subjects)
+    k = model.n_theta
+    cov = f.covariance
+    m = len(model.times)
+    name = cov.structure if cov is not None else "residual"
+
+    def advice() -> str:
+        if not m:
+            return "choose a model with fewer parameters"
+        options = [f"{s}() ({count(m)} per group)" for s, count in _SMALLER
+                   if count(m) < model.k_group]
+        return "choose a structure with fewer parameters: " + ", ".join(options)
+
+    if k > n - p:
+        raise ModelError(
+            f"{name}() over {m} visits has {k:,} covariance parameters, but the data have "
+            f"{n:,} observations and {p} fixed effects ({n - p:,} left for the covariance); "
+            f"the model is not identifiable: {advice()}"
+        )
+    if cov is None or cov.structure != "us" or pos is None:
+        return
+    codes = pd.factorize(subjects)[0]
+    if len(np.unique(codes.astype(np.int64) * m + pos)) < n:
+        return  # two rows of a subject at one visit: the likelihood says so, more precisely
+    gcodes = np.zeros(n, dtype=np.intp) if group is None else group
+    for g, label in enumerate(model.groups):
+        rows = gcodes == g
+        seen = np.zeros((codes.max() + 1, m), dtype=bool)
+        seen[codes[rows], pos[rows]] = True
+        seen = seen[seen.any(axis=1)]
+        where = f" in group {label!r}" if label else ""
+        if len(seen) < m:
+            raise ModelError(
+                f"us() over {m} visits{where} has {m * (m + 1) // 2:,} covariance parameters "
+                f"but only {len(seen)} subjects; an unstructured covariance needs at least "
+                f"as many subjects as visits: {advice()}"
+            )
+        both = seen.T.astype(np.int64) @ seen.astype(np.int64)
+        never = np.argwhere(both == 0)
+        if len(never):
+            a, b = never[0]
+            raise ModelError(
+                f"us() over {m} visits{where}: no subject has both visit "
+                f"{model.times[a]!r} and visit {model.times[b]!r}, so their covariance is "
+                f"not estimable: {advice()}"
+            )
 
 
 def _between_within(spec: DesignSpec, X, lik: Likelihood, subject) -> np.ndarray:
