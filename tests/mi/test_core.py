@@ -1,7 +1,7 @@
 """The other methods and the MMRM analysis.
 
 - condmean + bootstrap: the point estimate is the jackknife's (the same full-data
-  conditional mean imputation: exact, witness rbmi_reference.json), normal-interval SE
+  conditional mean imputation; witness rbmi_reference.json, 1e-4), normal-interval SE
   from the bootstrap SD within 25% of the jackknife SE at 60 samples (a loose sanity
   band: 60 bootstrap samples give the SD to about 10%).
 - bmlmi: von Hippel-Bartlett pooling runs on B x D data sets and lands within 3 of its
@@ -27,7 +27,8 @@ def test_condmean_bootstrap():
     pct = res.pool()
     nor = res.pool(interval="normal")
     j = joined(nor, reference()["condmean_jackknife"]["JR"])
-    np.testing.assert_allclose(j["estimate"], j["est"], rtol=1e-10)
+    # the full-data fit is the jackknife's: rbmi's estimate to its 1e-4 (R's stopping point)
+    np.testing.assert_allclose(j["estimate"], j["est"], rtol=1e-4)
     assert ((j["std_error"] / j["se"] - 1).abs() < 0.25).all()
     assert pct["std_error"].isna().all()
     assert (pct["conf_low"] < pct["estimate"]).all() and (pct["estimate"] < pct["conf_high"]).all()
