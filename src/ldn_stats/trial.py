@@ -30,10 +30,15 @@ import pandas as pd
 
 from ldn_stats.errors import DataError, ValidationError
 from ldn_stats.io import SUPPORTED_EXTENSIONS, read_table
-from ldn_stats.schemas import AdaeModel, AdeffModel, AdslModel
-from ldn_stats.schemas._cross import cross_table_failures
-from ldn_stats.schemas._failures import collect, format_failures
-from ldn_stats.schemas._table import check_table
+from ldn_stats.schemas import (
+    AdaeModel,
+    AdeffModel,
+    AdslModel,
+    check_table,
+    collect,
+    cross_table_failures,
+    format_failures,
+)
 from ldn_stats.schemas.adsl import design_of
 
 __all__ = ["TABLES", "Trial", "read_trial", "validate_tables"]

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from ldn_stats.errors import SpecError
-from ldn_stats.report import _files, build_report, run_spec, runner
 from ldn_stats.report import analyse as analyse_mod
+from ldn_stats.report import build_report, contract, run_spec, runner
 from support.report_synth import CROSSOVER_SPEC, PARALLEL_SPEC, crossover_trial, parallel_trial
 
 SMALL_PAR = PARALLEL_SPEC.replace(
@@ -56,8 +56,8 @@ def two_builds(tmp_path_factory):
     mp.setattr(runner, "_load_trial_and_derive", _fake_loader)
     # the fingerprint hashes the package source; pin it so that edits to the source
     # made while the test runs (a shared work tree) cannot make the two builds differ
-    source = _files.package_source_hash()
-    mp.setattr(_files, "package_source_hash", lambda: source)
+    source = contract.package_source_hash()
+    mp.setattr(contract, "package_source_hash", lambda: source)
     mp.delenv("SOURCE_DATE_EPOCH", raising=False)
     trees = []
     try:

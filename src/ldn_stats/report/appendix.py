@@ -14,7 +14,8 @@ from pathlib import Path
 
 from ldn_stats import __version__
 from ldn_stats.errors import DataError
-from ldn_stats.report import _files
+from ldn_stats.report import contract
+from ldn_stats.report.contract import OUTPUTS_FILE, dumps, versions
 from ldn_stats.report.docx import render_docx
 from ldn_stats.report.html import render_html
 from ldn_stats.report.manifest import build_manifest, git_commit
@@ -54,8 +55,6 @@ def write_appendix(specs: Sequence[Spec], analyses_dir: Path, out_root: Path) ->
     ...     [p.name for p in write_appendix([], Path("analyses"), Path(tmp))]
     ['index.html', 'appendix.docx', 'manifest.json']
     """
-    from ldn_stats.report.runner import OUTPUTS_FILE, _versions, dumps
-
     sections = []
     outputs: dict[str, str] = {}
     for spec in specs:
@@ -64,26 +63,26 @@ def write_appendix(specs: Sequence[Spec], analyses_dir: Path, out_root: Path) ->
             cat = json.loads((folder / OUTPUTS_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise DataError(f"cannot read {folder / OUTPUTS_FILE}: {exc}") from None
-        cat["spec_path"] = Path(_files.display_path(analyses_dir), spec.source).as_posix()
+        cat["spec_path"] = Path(contract.display_path(analyses_dir), spec.source).as_posix()
         cat["png"] = {f["key"]: (folder / "figures" / f"{f['key']}.png").read_bytes()
                       for f in cat["figures"]}
         sections.append(cat)
         for p in sorted(folder.rglob("*")):
             if p.is_file():
-                outputs[p.relative_to(out_root).as_posix()] = _files.sha256_file(p)
+                outputs[p.relative_to(out_root).as_posix()] = contract.sha256_file(p)
     date = _source_date()
     generator = f"ldn_stats {__version__}"
     page = render_html(sections, title=APPENDIX_TITLE, generator=generator, date=date)
     docx_bytes = render_docx(sections, title=APPENDIX_TITLE, generator=generator, date=date)
-    outputs["appendix/index.html"] = _files.sha256_bytes(page.encode("utf-8"))
-    outputs["appendix/appendix.docx"] = _files.sha256_bytes(docx_bytes)
-    command = (f"ldn-stats report --analyses {_files.display_path(analyses_dir)} "
-               f"--out {_files.display_path(out_root)}")
+    outputs["appendix/index.html"] = contract.sha256_bytes(page.encode("utf-8"))
+    outputs["appendix/appendix.docx"] = contract.sha256_bytes(docx_bytes)
+    command = (f"ldn-stats report --analyses {contract.display_path(analyses_dir)} "
+               f"--out {contract.display_path(out_root)}")
     manifest = build_manifest(sections, command=command, outputs=outputs,
-                              git_commit=git_commit(analyses_dir), packages=_versions(),
+                              git_commit=git_commit(analyses_dir), packages=versions(),
                               source_date=date)
     target = out_root / "appendix"
-    with _files.output_dir(target) as tmp:
+    with contract.output_dir(target) as tmp:
         tmp = Path(tmp)
         (tmp / "index.html").write_text(page, encoding="utf-8")
         (tmp / "appendix.docx").write_bytes(docx_bytes)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ldn_stats.report.html import table_from_entry
-from ldn_stats.tables._docx import add_table, document_bytes, new_document
+from ldn_stats.tables.docx import add_table, document_bytes, new_document
 
 __all__ = ["render_docx"]
 
@@ -38,7 +38,7 @@ def render_docx(sections: Sequence[dict[str, Any]], *, title: str, generator: st
     Notes
     -----
     Core-property dates and zip entry timestamps are fixed
-    (:mod:`ldn_stats.tables._docx`), so equal content gives equal bytes.
+    (:mod:`ldn_stats.tables.docx`), so equal content gives equal bytes.
 
     Examples
     --------

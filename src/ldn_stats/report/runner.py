@@ -1,14 +1,8 @@
 """Run analysis specs to files and assemble the appendix.
 
 ``ldn-stats run SPEC --out DIR`` calls :func:`run_spec`; ``ldn-stats report
---analyses DIR --out DIR`` calls :func:`build_report`.
-
-Layout under the output root::
-
-    <name>/outputs.json                 catalogue and provenance of the analysis
-    <name>/tables/<key>.{csv,md,html,tex,docx}
-    <name>/figures/<key>.{png,svg,pdf}
-    appendix/index.html, appendix/appendix.docx, appendix/manifest.json
+--analyses DIR --out DIR`` calls :func:`build_report`.  The layout under the
+output root is :mod:`ldn_stats.report.contract`'s.
 
 Each analysis folder, and the appendix folder, is written in a temporary folder
 beside it and moved into place only when complete, so a failure leaves the
@@ -23,61 +17,29 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from ldn_stats.errors import SpecError
-from ldn_stats.report import _files
+from ldn_stats.report import contract
 from ldn_stats.report.analyse import AnalysisOutputs, analyse
+from ldn_stats.report.appendix import write_appendix
+from ldn_stats.report.contract import FIGURE_FORMATS, OUTPUTS_FILE, TABLE_FORMATS, dumps
+from ldn_stats.report.kinds import get_kind
 from ldn_stats.report.spec import Spec, load_spec
 from ldn_stats.tables.render import RENDERERS
 
 __all__ = ["build_report", "run_spec"]
 
-TABLE_FORMATS = ("csv", "md", "html", "tex", "docx")
-FIGURE_FORMATS = ("png", "svg", "pdf")
-OUTPUTS_FILE = "outputs.json"
-
-
-def dumps(obj: Any) -> str:
-    """Canonical JSON: sorted keys, 2-space indent, ASCII-safe UTF-8, final newline."""
-    return json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-
-
-def _clean(v: Any) -> Any:
-    """JSON-safe value: NaN/Inf -> None, numpy scalars -> Python."""
-    import math
-
-    if hasattr(v, "item") and not isinstance(v, str | bytes):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
-
 
 def _inputs(spec: Spec) -> dict[str, str]:
     """Trial files (by their path relative to the spec's folder) -> SHA-256."""
-    return {Path(spec.trial, p.name).as_posix(): _files.sha256_file(p)
-            for p in _files.input_files(spec.trial_path)}
-
-
-def _versions() -> dict[str, str]:
-    import importlib.metadata as md
-    import platform
-
-    out = {"python": platform.python_version()}
-    for dist in ("ldn_stats", "numpy", "pandas", "scipy", "statsmodels", "matplotlib",
-                 "pandera", "python-docx", "pyarrow", "pyreadstat", "pingouin", "seaborn"):
-        try:
-            out[dist] = md.version(dist)
-        except md.PackageNotFoundError:
-            out[dist] = "not installed"
-    return out
+    return {Path(spec.trial, p.name).as_posix(): contract.sha256_file(p)
+            for p in contract.input_files(spec.trial_path)}
 
 
 def _fingerprint(spec: Spec, inputs: dict[str, str]) -> str:
-    blob = dumps({"spec": spec.sha256, "inputs": inputs, "source": _files.package_source_hash(),
-                  "versions": _versions()})
-    return _files.sha256_bytes(blob.encode())
+    blob = dumps({"spec": spec.sha256, "inputs": inputs, "source": contract.package_source_hash(),
+                  "versions": contract.versions()})
+    return contract.sha256_bytes(blob.encode())
 
 
 def _load_trial_and_derive(spec: Spec):
@@ -90,20 +52,11 @@ def _load_trial_and_derive(spec: Spec):
                                       for k, v in spec.derive.items()})
     except TypeError as exc:
         raise SpecError(f"{spec.source}: derive: {exc}") from None
-    if spec.design == "parallel":
-        if trial.design != "parallel":
-            raise SpecError(f"{spec.source}: model.kind {spec.model.kind!r} needs a parallel "
-                            f"trial; {spec.trial} is a {trial.design} design")
-        table = derive.derive_parallel(trial, param=spec.parameter, rules=rules)
-    else:
-        if trial.design != "crossover":
-            raise SpecError(f"{spec.source}: model.kind {spec.model.kind!r} needs a crossover "
-                            f"trial; {spec.trial} is a {trial.design} design")
-        if spec.model.kind == "crossover-diary":
-            table = derive.crossover_diary(trial, param=spec.parameter, rules=rules)
-        else:
-            table = derive.derive_crossover(trial, param=spec.parameter, rules=rules)
-    return trial, table
+    kind = get_kind(spec.model.kind)
+    if trial.design != kind.design:
+        raise SpecError(f"{spec.source}: model.kind {spec.model.kind!r} needs a {kind.design} "
+                        f"trial; {spec.trial} is a {trial.design} design")
+    return trial, kind.derive(trial, rules, spec.parameter)
 
 
 def _catalogue(out: AnalysisOutputs, inputs: dict[str, str], fingerprint: str) -> dict:
@@ -159,17 +112,12 @@ def _write_outputs(out: AnalysisOutputs, out_root: str | Path, inputs: dict[str,
 
     Examples
     --------
-    >>> print(dumps({"b": 1, "a": [1.5]}), end="")
-    {
-      "a": [
-        1.5
-      ],
-      "b": 1
-    }
+    >>> _write_outputs.__name__
+    '_write_outputs'
     """
     target = Path(out_root) / out.spec.name
     rel: list[str] = []
-    with _files.output_dir(target) as tmp:
+    with contract.output_dir(target) as tmp:
         tmp = Path(tmp)
         (tmp / "tables").mkdir()
         (tmp / "figures").mkdir()
@@ -262,8 +210,6 @@ def build_report(analyses_dir: str | Path = "analyses",
     ...
     ldn_stats.errors.SpecError: no analysis specs (*.toml) found in ...
     """
-    from ldn_stats.report.appendix import write_appendix
-
     analyses_dir, out_root = Path(analyses_dir), Path(out_root)
     paths = sorted(analyses_dir.glob("*.toml"))
     if not paths:

@@ -44,53 +44,7 @@ from typing import Any
 from ldn_stats.errors import SpecError
 from ldn_stats.vocabulary import DF_METHODS
 
-__all__ = [
-    "DIARY_OUTPUTS",
-    "FIGURES",
-    "MODEL_KINDS",
-    "TABLES",
-    "ModelSpec",
-    "Spec",
-    "load_spec",
-    "parse_spec",
-]
-
-#: model kind -> design it applies to
-MODEL_KINDS: dict[str, str] = {
-    "ancova": "parallel",
-    "mmrm": "parallel",
-    "crossover": "crossover",
-    "crossover-ols": "crossover",
-    "crossover-diary": "crossover",
-}
-
-#: outputs a daily-diary model can give (its data are diary days, not period endpoints)
-DIARY_OUTPUTS = frozenset({"lsmeans", "crossover_effects", "model", "residuals"})
-
-#: table key -> designs it applies to
-TABLES: dict[str, tuple[str, ...]] = {
-    "baseline": ("parallel", "crossover"),
-    "disposition": ("parallel", "crossover"),
-    "lsmeans": ("parallel", "crossover"),
-    "crossover_effects": ("crossover",),
-    "responders": ("parallel", "crossover"),
-    "adverse_events": ("parallel", "crossover"),
-    "model": ("parallel", "crossover"),
-}
-
-#: figure key -> designs it applies to
-FIGURES: dict[str, tuple[str, ...]] = {
-    "mean_change": ("parallel",),
-    "lsmean_change": ("parallel",),
-    "trajectories": ("parallel",),
-    "responder_curve": ("parallel",),
-    "waterfall": ("parallel",),
-    "forest": ("parallel",),
-    "crossover_periods": ("crossover",),
-    "within_subject": ("crossover",),
-    "residuals": ("parallel", "crossover"),
-    "covariance_heatmap": ("parallel",),
-}
+__all__ = ["ModelSpec", "Spec", "load_spec", "parse_spec"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _FORMULA = re.compile(r"^[A-Za-z0-9_ +*:|()~/.,\-]+$")
@@ -112,10 +66,11 @@ class ModelSpec:
     Parameters
     ----------
     kind : str
-        ``ancova`` (final-visit ANCOVA by OLS), ``mmrm`` (the MMRM engine),
-        ``crossover`` (the crossover engine on period endpoints), ``crossover-ols``
-        (fixed subject, period and treatment effects by OLS) or ``crossover-diary``
-        (the daily-diary mixed model on every rated day).
+        A registered analysis kind (:mod:`ldn_stats.report.kinds`): ``ancova``
+        (final-visit ANCOVA by OLS), ``mmrm`` (the MMRM engine), ``crossover`` (the
+        crossover engine on period endpoints), ``crossover-ols`` (fixed subject,
+        period and treatment effects by OLS), ``crossover-diary`` (the daily-diary
+        mixed model on every rated day), and any kind added there.
     formula : str or None
         ``CHG ~ BASE + TRT01P`` (ancova), an MMRM formula with its covariance
         term (mmrm); unused by the crossover kinds.
@@ -148,7 +103,9 @@ class ModelSpec:
     @property
     def design(self) -> str:
         """The design this model kind applies to: ``parallel`` or ``crossover``."""
-        return MODEL_KINDS[self.kind]
+        from ldn_stats.report.kinds import get_kind
+
+        return get_kind(self.kind).design
 
 
 @dataclass(frozen=True)
@@ -276,7 +233,7 @@ class _Checker:
         return value
 
     def strings(self, sec: dict[str, Any], section: str, key: str,
-                choices: dict[str, Any] | None = None) -> tuple[str, ...]:
+                choices: Any = None) -> tuple[str, ...]:
         full = f"{section}.{key}"
         values = sec.get(key, [])
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
@@ -357,41 +314,42 @@ def parse_spec(text: str, source: str = "<spec>", base_dir: Path | None = None) 
     derive = dict(chk.table(doc, "derive", False))
 
     mo = chk.table(doc, "model", True)
-    kind = chk.get(mo, "model", "kind", str, choices=tuple(MODEL_KINDS))
+    from ldn_stats.report.kinds import get_kind, kinds
+    from ldn_stats.report.outputs import get_output, outputs
+
+    kind_name = chk.get(mo, "model", "kind", str, choices=tuple(k.name for k in kinds()))
+    kind = get_kind(kind_name)
     formula = chk.get(mo, "model", "formula", str, None)
-    if kind in ("ancova", "mmrm") and formula is None:
-        raise chk.fail("model.formula", f"missing required key for kind {kind!r}")
     if formula is not None and ("~" not in formula or not _FORMULA.match(formula)):
         raise chk.fail("model.formula",
                        f"expected 'outcome ~ terms' using names, + * : | ( ) /; found {formula!r}")
-    default_df = "residual" if kind in ("ancova", "crossover-ols") else "kenward-roger"
-    df_method = chk.get(mo, "model", "df_method", str, default_df, choices=DF_METHODS)
-    if kind in ("ancova", "crossover-ols") and df_method != "residual":
-        raise chk.fail("model.df_method",
-                       f"kind {kind!r} is fitted by least squares: expected 'residual', "
-                       f"found {df_method!r}")
+    if formula is None:
+        kind.check(ModelSpec(kind_name), source)  # a kind that needs a formula says so first
+    df_method = chk.get(mo, "model", "df_method", str, kind.default_df, choices=DF_METHODS)
     model = ModelSpec(
-        kind=kind, formula=formula, df_method=df_method,
+        kind=kind_name, formula=formula, df_method=df_method,
         reml=chk.get(mo, "model", "reml", bool, True),
         visit=chk.get(mo, "model", "visit", str, "last"),
         outcome=chk.get(mo, "model", "outcome", str, "AVAL", choices=("AVAL", "CHG", "PCHG")),
         period_baseline=chk.get(mo, "model", "period_baseline", str, "none",
                                 choices=("none", "covariate", "change")),
     )
+    kind.check(model, source)
 
     ou = chk.table(doc, "outputs", True)
-    tables = chk.strings(ou, "outputs", "tables", TABLES)
-    figures = chk.strings(ou, "outputs", "figures", FIGURES)
-    for key, names, catalogue in (("tables", tables, TABLES), ("figures", figures, FIGURES)):
+    tables = chk.strings(ou, "outputs", "tables", {o.key for o in outputs("table")})
+    figures = chk.strings(ou, "outputs", "figures", {o.key for o in outputs("figure")})
+    for key, names, what in (("tables", tables, "table"), ("figures", figures, "figure")):
         for n in names:
-            if kind == "crossover-diary" and n not in DIARY_OUTPUTS:
+            out = get_output(what, n)
+            if not kind.offers(n):
                 raise chk.fail(f"outputs.{key}",
-                               f"{n!r} needs period endpoints; model.kind 'crossover-diary' "
-                               f"gives only {sorted(DIARY_OUTPUTS)}")
-            if model.design not in catalogue[n]:
+                               f"{n!r} needs period endpoints; model.kind {kind_name!r} "
+                               f"gives only {sorted(kind.outputs or ())}")
+            if kind.design not in out.designs:
                 raise chk.fail(f"outputs.{key}",
-                               f"{n!r} applies to {' or '.join(catalogue[n])} designs, but "
-                               f"model.kind {kind!r} is a {model.design} analysis")
+                               f"{n!r} applies to {' or '.join(out.designs)} designs, but "
+                               f"model.kind {kind_name!r} is a {kind.design} analysis")
     base = Path.cwd() if base_dir is None else base_dir
     return Spec(
         name=name, number=number, title=title, estimand=estimand.strip(), trial=trial,

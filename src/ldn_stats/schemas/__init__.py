@@ -17,13 +17,18 @@ from __future__ import annotations
 
 from pandera.pandas import DataFrameModel
 
+from ldn_stats.schemas._cross import cross_table_failures as cross_table_failures
+from ldn_stats.schemas._failures import collect as collect
+from ldn_stats.schemas._failures import format_failures as format_failures
+from ldn_stats.schemas._table import check_table as check_table
 from ldn_stats.schemas.adae import AdaeModel as AdaeModel
 from ldn_stats.schemas.adeff import AdeffModel as AdeffModel
 from ldn_stats.schemas.adsl import AdslModel as AdslModel
 from ldn_stats.schemas.analysis import AnalysisModel as AnalysisModel
 from ldn_stats.schemas.analysis import DiaryModel as DiaryModel
 
-__all__ = ["MODELS", "AdaeModel", "AdeffModel", "AdslModel", "AnalysisModel", "DiaryModel"]
+__all__ = ["MODELS", "AdaeModel", "AdeffModel", "AdslModel", "AnalysisModel", "DiaryModel",
+           "check_table", "collect", "cross_table_failures", "format_failures"]
 
 
 # The trial tables come first in the dictionary, then any other model by name.

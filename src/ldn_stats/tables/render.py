@@ -210,7 +210,7 @@ def to_docx(table: Table) -> bytes:
     >>> to_docx(t) == to_docx(t)
     True
     """
-    from ldn_stats.tables._docx import add_table, document_bytes, new_document
+    from ldn_stats.tables.docx import add_table, document_bytes, new_document
 
     doc = new_document(table.caption)
     add_table(doc, table)

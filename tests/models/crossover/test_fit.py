@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from ldn_stats.errors import DataError, ModelError
-from ldn_stats.models.crossover.fit import crossover, prepare_crossover_data
 from ldn_stats.models.crossover.diary import compare_with_period_means, diary_crossover
+from ldn_stats.models.crossover.fit import crossover, prepare_crossover_data
 from ldn_stats.models.crossover.two_by_two import hills_armitage
 from support import REFERENCE
 

@@ -17,14 +17,8 @@ import pytest
 
 from ldn_stats.errors import ConvergenceError, FormulaError, ModelError
 from ldn_stats.models.mmrm import MMRMResult, mmrm
-from support.reference_data import fev_data
 
 FORMULA = "FEV1 ~ RACE + SEX + ARMCD * AVISIT + us(AVISIT | USUBJID)"
-
-
-@pytest.fixture(scope="module")
-def fev() -> pd.DataFrame:
-    return fev_data()
 
 
 @pytest.fixture(scope="module")

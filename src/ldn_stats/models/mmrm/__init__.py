@@ -24,7 +24,22 @@ True
 
 from __future__ import annotations
 
-from ldn_stats.models.mmrm.fit import mmrm
-from ldn_stats.models.mmrm.result import MMRMResult, OptimizerInfo
+import importlib
+from typing import Any
 
-__all__ = ["MMRMResult", "OptimizerInfo", "mmrm"]
+# imported on first use, so that the submodules (formula, design, ...) can be used by
+# the other model layers without loading the whole fit machinery
+_EXPORTS = {
+    "mmrm": "ldn_stats.models.mmrm.fit",
+    "MMRMResult": "ldn_stats.models.mmrm.result",
+    "OptimizerInfo": "ldn_stats.models.mmrm.result",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -39,7 +39,9 @@ from ldn_stats.models.mmrm.optimize import (
     minimize_objective,
     newton_minimize,
 )
-from ldn_stats.models.mmrm.result import MMRMResult, OptimizerInfo, _frozen, _table
+from ldn_stats.models.mmrm.result import MMRMResult, OptimizerInfo
+from ldn_stats.models.result import frozen_array as _frozen
+from ldn_stats.models.result import t_table
 from ldn_stats.parallel import pinned_blas
 
 __all__ = ["mmrm"]
@@ -390,7 +392,7 @@ def _mmrm(formula, data, reml, df_method, weights, vcov, conf_level, accept_nonc
                     subject_info=subject_info)
     names = list(spec.columns)
     est, se, dfs = t_tests(inf, np.eye(len(names)))
-    coef = _table(est, se, dfs, conf_level, index=pd.Index(names, name="term"))
+    coef = t_table(est, se, dfs, conf_level, index=pd.Index(names, name="term"))
     k = model.n_theta
     loglik = -st.f
     return MMRMResult(

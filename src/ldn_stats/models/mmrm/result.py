@@ -1,7 +1,8 @@
-"""The frozen result of an MMRM fit: tables, contrasts, LS-means, type III tests.
+"""The frozen result of an MMRM fit: the linear-model surface plus covariance and fit statistics.
 
-:class:`MMRMResult` is built by :func:`ldn_stats.models.mmrm.mmrm` (and
-re-exported there); it holds numbers, never strings.
+:class:`MMRMResult` is built by :func:`ldn_stats.mmrm`; it holds numbers, never
+strings. Contrasts, LS-means and type III tests come from
+:class:`ldn_stats.models.result.LinearModelResult`.
 
 Examples
 --------
@@ -16,18 +17,15 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import scipy.stats
 
 from ldn_stats.errors import ModelError
-from ldn_stats.models.mmrm.design import DesignSpec
-from ldn_stats.models.mmrm.df import Inference, f_test, t_tests
 from ldn_stats.models.mmrm.likelihood import Likelihood
 from ldn_stats.models.mmrm.optimize import Attempt
+from ldn_stats.models.result import LinearModelResult
 
 __all__ = ["MMRMResult", "OptimizerInfo"]
 
@@ -82,26 +80,8 @@ class OptimizerInfo:
         return bool(self.criterion_value <= self.tolerance and self.min_eigenvalue > 0)
 
 
-def _table(est, se, df, conf_level: float, index=None) -> pd.DataFrame:
-    est, se, df = (np.asarray(a, dtype=float) for a in (est, se, df))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        stat = est / se
-    p = 2.0 * scipy.stats.t.sf(np.abs(stat), df)
-    q = scipy.stats.t.ppf(0.5 + conf_level / 2.0, df)
-    out = pd.DataFrame({"estimate": est, "std_error": se, "df": df, "statistic": stat,
-                        "p_value": p, "conf_low": est - q * se, "conf_high": est + q * se},
-                       index=index)
-    return out
-
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a = np.array(a, dtype=float)
-    a.flags.writeable = False
-    return a
-
-
 @dataclass(frozen=True)
-class MMRMResult:
+class MMRMResult(LinearModelResult):
     """A fitted MMRM (immutable). Built by :func:`mmrm`; see there for the model.
 
     Attributes
@@ -154,29 +134,18 @@ class MMRMResult:
     dataclasses.FrozenInstanceError: cannot assign to field 'loglik'
     """
 
-    formula: str
-    spec: DesignSpec
-    coef: pd.DataFrame
-    vcov: pd.DataFrame
     covariance: pd.DataFrame | dict[str, pd.DataFrame]
     theta: pd.DataFrame
     variance_components: pd.DataFrame | None
     loglik: float
     aic: float
     bic: float
-    n_obs: int
     n_subjects: int
     n_rows_dropped: int
     converged: bool
     optimizer: OptimizerInfo
-    df_method: str
     vcov_method: str
     reml: bool
-    conf_level: float
-    _inference: Inference = field(repr=False)
-    _fitted: np.ndarray = field(repr=False)
-    _response: np.ndarray = field(repr=False)
-    _index: pd.Index = field(repr=False)
     _lik: Likelihood = field(repr=False)
     _theta: np.ndarray = field(repr=False)
     kr_parametrization: str | None = None
@@ -206,174 +175,6 @@ class MMRMResult:
             "criterion": o.criterion, "criterion_value": o.criterion_value,
             "gradient_norm": o.gradient_norm, "verified_optimum": o.verified,
         }])
-
-    # -------------------------------------------------------------- contrasts
-    def _rows(self, L: np.ndarray, conf_level: float | None, index=None) -> pd.DataFrame:
-        est, se, df = t_tests(self._inference, L)
-        return _table(est, se, df, self.conf_level if conf_level is None else conf_level,
-                      index=index)
-
-    def contrast(
-        self, L, joint: bool = False, conf_level: float | None = None
-    ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
-        """t-tests of each row of ``L`` (``l' beta``), optionally with the joint F test.
-
-        Parameters
-        ----------
-        L : array-like, (q, p) or (p,), or DataFrame with the coefficient names as columns
-        joint : bool
-            Also return the F test of all rows (``statistic, num_df, den_df, p_value``).
-        conf_level : float, optional
-            Defaults to the fit's ``conf_level``.
-
-        Returns
-        -------
-        pandas.DataFrame (and a one-row DataFrame when ``joint``)
-
-        Examples
-        --------
-        >>> import numpy as np, pandas as pd
-        >>> from ldn_stats import mmrm
-        >>> rng = np.random.default_rng(3)
-        >>> d = pd.DataFrame({"ID": np.repeat(np.arange(20), 2), "V": np.tile(["a", "b"], 20)})
-        >>> d["Y"] = rng.normal(size=40) + (d["V"] == "b")
-        >>> fit = mmrm("Y ~ V + cs(V | ID)", d)
-        >>> fit.contrast([[0.0, 1.0]]).columns.tolist()
-        ['estimate', 'std_error', 'df', 'statistic', 'p_value', 'conf_low', 'conf_high']
-        """
-        L = self._as_matrix(L)
-        rows = self._rows(L, conf_level)
-        if not joint:
-            return rows
-        stat, ndf, ddf = f_test(self._inference, L)
-        ftab = pd.DataFrame({"statistic": [stat], "num_df": [ndf], "den_df": [ddf],
-                             "p_value": [float(scipy.stats.f.sf(stat, ndf, ddf))]})
-        return rows, ftab
-
-    def _as_matrix(self, L) -> np.ndarray:
-        if isinstance(L, pd.DataFrame):
-            missing = [c for c in L.columns if c not in self.spec.columns]
-            if missing:
-                raise ModelError(f"contrast columns {missing} are not coefficients; "
-                                 f"coefficients: {', '.join(self.spec.columns)}")
-            L = L.reindex(columns=list(self.spec.columns), fill_value=0.0).to_numpy(float)
-        L = np.atleast_2d(np.asarray(L, dtype=float))
-        if L.shape[1] != len(self.spec.columns):
-            raise ModelError(f"contrast has {L.shape[1]} columns, the model "
-                             f"{len(self.spec.columns)} coefficients")
-        return L
-
-    def lsmeans(self, specs: str | Sequence[str], by: str | Sequence[str] | None = None,
-                conf_level: float | None = None) -> pd.DataFrame:
-        """Least-squares means (SAS LSMEANS, emmeans) of ``specs`` within ``by``.
-
-        Equal weights over the levels of the other factors, numeric covariates
-        at their mean. Returns the factor columns then ``estimate, std_error, df,
-        statistic, p_value, conf_low, conf_high``.
-
-        Examples
-        --------
-        >>> import numpy as np, pandas as pd
-        >>> from ldn_stats import mmrm
-        >>> rng = np.random.default_rng(3)
-        >>> d = pd.DataFrame({"ID": np.repeat(np.arange(20), 2), "V": np.tile(["a", "b"], 20)})
-        >>> d["Y"] = rng.normal(size=40)
-        >>> mmrm("Y ~ V + cs(V | ID)", d).lsmeans("V")["V"].tolist()
-        ['a', 'b']
-        """
-        grid, L = self.spec.reference_grid(specs, by)
-        tab = self._rows(L, conf_level)
-        return pd.concat([grid.reset_index(drop=True), tab.reset_index(drop=True)], axis=1)
-
-    def pairwise(self, specs: str, by: str | Sequence[str] | None = None,
-                 conf_level: float | None = None) -> pd.DataFrame:
-        """Differences of LS-means between the levels of ``specs`` within each ``by`` level.
-
-        For levels in order ``(a, b)`` the difference is labelled ``"b - a"``
-        (``"TRT - PBO"``): one row per pair and ``by`` level, with a
-        ``contrast`` column, the ``by`` columns and the usual statistics. Pairs come
-        in emmeans ``revpairwise`` order (by ``b``, then ``a``).
-
-        Examples
-        --------
-        >>> import numpy as np, pandas as pd
-        >>> from ldn_stats import mmrm
-        >>> rng = np.random.default_rng(3)
-        >>> d = pd.DataFrame({"ID": np.repeat(np.arange(30), 2), "V": np.tile(["a", "b"], 30),
-        ...                   "G": np.repeat(["x", "y", "z"], 20)})
-        >>> d["Y"] = rng.normal(size=60)
-        >>> mmrm("Y ~ G + V + cs(V | ID)", d).pairwise("G")["contrast"].tolist()
-        ['y - x', 'z - x', 'z - y']
-        """
-        if not isinstance(specs, str):
-            if len(specs) != 1:
-                raise ModelError("pairwise() compares the levels of one factor")
-            specs = specs[0]
-        grid, L = self.spec.reference_grid(specs, by)
-        by_t = () if by is None else ((by,) if isinstance(by, str) else tuple(by))
-        levels = list(self.spec.factors[specs])
-        spec_codes = grid[specs].cat.codes.to_numpy()
-        by_codes = (np.column_stack([grid[b].cat.codes.to_numpy() for b in by_t]) if by_t
-                    else np.zeros((len(grid), 0), dtype=int))
-        keys = [tuple(r) for r in by_codes.tolist()]
-        rows, labels, key_rows = [], [], []
-        for key in dict.fromkeys(keys):
-            where = {int(spec_codes[i]): i for i, k in enumerate(keys) if k == key}
-            # emmeans revpairwise order: b - a for each b, a before b
-            for jb in range(len(levels)):
-                for ia in range(jb):
-                    rows.append(L[where[jb]] - L[where[ia]])
-                    labels.append(f"{levels[jb]} - {levels[ia]}")
-                    key_rows.append(key)
-        tab = self._rows(np.array(rows), conf_level).reset_index(drop=True)
-        out = pd.DataFrame({"contrast": labels})
-        for j, b in enumerate(by_t):
-            out[b] = pd.Categorical.from_codes([k[j] for k in key_rows],
-                                               categories=list(self.spec.factors[b]),
-                                               ordered=True)
-        return pd.concat([out, tab], axis=1)
-
-    def anova(self) -> pd.DataFrame:
-        """Type III F tests of every fixed-effect term under the fit's df method.
-
-        Returns a DataFrame indexed by term with ``num_df, den_df, statistic, p_value``.
-
-        Examples
-        --------
-        >>> import numpy as np, pandas as pd
-        >>> from ldn_stats import mmrm
-        >>> rng = np.random.default_rng(3)
-        >>> d = pd.DataFrame({"ID": np.repeat(np.arange(20), 2), "V": np.tile(["a", "b"], 20)})
-        >>> d["Y"] = rng.normal(size=40)
-        >>> mmrm("Y ~ V + cs(V | ID)", d).anova().index.tolist()
-        ['V']
-        """
-        out = []
-        for term, L in self.spec.term_contrasts().items():
-            stat, ndf, ddf = f_test(self._inference, L)
-            out.append((term, ndf, ddf, stat, float(scipy.stats.f.sf(stat, ndf, ddf))))
-        return pd.DataFrame(out, columns=["term", "num_df", "den_df", "statistic",
-                                          "p_value"]).set_index("term")
-
-    # -------------------------------------------------------------- predictions
-    def predict(self, newdata: pd.DataFrame | None = None) -> pd.Series:
-        """Population-level predictions ``X beta`` (of the used rows when ``newdata`` is None).
-
-        Examples
-        --------
-        >>> import numpy as np, pandas as pd
-        >>> from ldn_stats import mmrm
-        >>> rng = np.random.default_rng(3)
-        >>> d = pd.DataFrame({"ID": np.repeat(np.arange(20), 2), "V": np.tile(["a", "b"], 20)})
-        >>> d["Y"] = rng.normal(size=40)
-        >>> fit = mmrm("Y ~ V + cs(V | ID)", d)
-        >>> len(fit.predict()), len(fit.predict(d.head(3)))
-        (40, 3)
-        """
-        if newdata is None:
-            return pd.Series(self._fitted, index=self._index, name="predicted")
-        X = self.spec.matrix(newdata)
-        return pd.Series(X @ self._inference.beta, index=newdata.index, name="predicted")
 
     def residuals(self, kind: str = "response") -> pd.Series:
         """Residuals of the used rows: ``response`` (y - X beta), ``pearson`` (scaled by
@@ -410,3 +211,12 @@ class MMRMResult:
                     Lc = np.linalg.cholesky(Vs[j][:nv, :nv])
                     out[rows] = np.linalg.solve(Lc, rr.T).T
         return pd.Series(out, index=self._index, name="residual")
+
+    def _glance(self) -> dict:
+        out = super()._glance()
+        out.update(n_subjects=int(self.n_subjects), estimation="REML" if self.reml else "ML",
+                   loglik=float(self.loglik), aic=float(self.aic), bic=float(self.bic),
+                   converged=bool(self.converged), optimizer=self.optimizer.method,
+                   gradient_norm=float(self.optimizer.gradient_norm),
+                   vcov_method=self.vcov_method)
+        return out

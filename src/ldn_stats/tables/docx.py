@@ -1,4 +1,4 @@
-"""Deterministic DOCX bytes from a python-docx document (private helper).
+"""Deterministic DOCX bytes from a python-docx document (used by tables.render and report.docx).
 
 python-docx stamps the save time into the core properties and into every zip
 entry; both are replaced here by a fixed instant (1980-01-01, or the date of

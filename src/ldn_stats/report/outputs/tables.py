@@ -1,0 +1,147 @@
+"""The report's tables, registered by spec key (numbers in, :class:`~ldn_stats.tables.Table` out).
+
+Each builder reads the :class:`~ldn_stats.report.selection.Selection` and the
+kind's :class:`~ldn_stats.report.kinds.KindFit`, summarises with
+:mod:`ldn_stats.tables.summaries` and lays out with
+:mod:`ldn_stats.tables.catalogue`.  Each key means one table: ``responders``
+is the parallel responder table (arms at the last visit), ``paired_responders``
+the within-subject responder table of a 2x2 crossover.
+
+Examples
+--------
+>>> from ldn_stats.report.outputs import outputs
+>>> [o.key for o in outputs("table")]  # doctest: +NORMALIZE_WHITESPACE
+['adverse_events', 'baseline', 'crossover_effects', 'disposition', 'lsmeans', 'model',
+ 'paired_responders', 'responders']
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ldn_stats.report.kinds.base import KindFit
+from ldn_stats.report.outputs import table
+from ldn_stats.report.selection import Selection, is_yes
+from ldn_stats.tables import catalogue, summaries
+from ldn_stats.tables.table import Table
+from ldn_stats.vocabulary import Sequence
+
+__all__ = ["footnotes"]
+
+
+def footnotes(sel: Selection, fit: KindFit, model: bool = True) -> tuple[str, ...]:
+    """Population, parameter, model and df-method footnotes, and the spec as source."""
+    s = sel.spec
+    notes = [f"Population: subjects with {s.population} = 'Y' (N = {len(sel.pop)}); "
+             f"parameter {s.parameter}."]
+    if model:
+        notes.append(f"Model: {fit.formula}.")
+        notes.append(f"Degrees of freedom: {fit.df_method}.")
+    notes.append(f"Source: spec {s.source}.")
+    return tuple(notes)
+
+
+def _group(sel: Selection) -> str:
+    return "TRT01P" if sel.spec.design == "parallel" else "TRTSEQP"
+
+
+@table("baseline")
+def baseline(sel: Selection, fit: KindFit, number: str) -> Table:
+    """Baseline characteristics by arm (parallel) or sequence (crossover)."""
+    s = sel.spec
+    summ = summaries.baseline_summary(sel.subjects(), _group(sel))
+    return catalogue.baseline_table(
+        summ, number=number, baseline_label=f"Baseline pain ({s.parameter})",
+        title="Baseline characteristics by " + ("arm" if s.design == "parallel"
+                                                else "sequence"),
+        footnotes=footnotes(sel, fit, model=False))
+
+
+@table("disposition")
+def disposition(sel: Selection, fit: KindFit, number: str) -> Table:
+    """Subject disposition by arm or sequence."""
+    return catalogue.disposition_table(
+        summaries.disposition_summary(sel.adsl, _group(sel)), number=number,
+        footnotes=(f"Source: spec {sel.spec.source}.",))
+
+
+@table("lsmeans")
+def lsmeans(sel: Selection, fit: KindFit, number: str) -> Table:
+    """LS-means by treatment (and visit) and the differences from the reference."""
+    title = ("LS-means by treatment and treatment differences" if sel.spec.design == "crossover"
+             else "LS-means by arm and visit, and differences between arms")
+    return catalogue.lsmeans_table(fit.lsmeans, fit.differences, number=number, title=title,
+                                   footnotes=footnotes(sel, fit))
+
+
+@table("crossover_effects", designs=("crossover",))
+def crossover_effects(sel: Selection, fit: KindFit, number: str) -> Table:
+    """Treatment, period and carryover effects of a crossover."""
+    return catalogue.crossover_effects_table(fit.differences, fit.extra, number=number,
+                                             footnotes=footnotes(sel, fit))
+
+
+@table("paired_responders", designs=("crossover",))
+def paired_responders(sel: Selection, fit: KindFit, number: str) -> Table:
+    """Within-subject responder table of a 2x2 crossover (McNemar)."""
+    s = sel.spec
+    return catalogue.paired_responder_table(
+        fit.extra.get("responders"), number=number,
+        footnotes=(*footnotes(sel, fit, model=False),
+                   f"Responder: percent change (PCHG) in {s.parameter} from baseline to "
+                   "the period end of at least the threshold's reduction."))
+
+
+@table("responders", designs=("parallel",))
+def responders(sel: Selection, fit: KindFit, number: str) -> Table:
+    """Responders at the last visit by arm, with risk differences and NNT."""
+    summ = summaries.responder_summary(sel.final(), "TRT01P", sel.reference)
+    return catalogue.responder_table(
+        summ, number=number, reference=sel.reference,
+        footnotes=(*footnotes(sel, fit, model=False),
+                   f"Responder status at {sel.visits[-1]}; subjects without a value "
+                   "there count as non-responders."))
+
+
+@table("adverse_events")
+def adverse_events(sel: Selection, fit: KindFit, number: str) -> Table:
+    """Treatment-emergent adverse events by arm (parallel) or treatment taken (crossover)."""
+    adsl = sel.adsl
+    saf = adsl[is_yes(adsl["SAFFL"])] if "SAFFL" in adsl else adsl
+    adae = sel.adae
+    if adae is not None and len(adae) and "ASTDY" in adae:
+        adae = adae[pd.to_numeric(adae["ASTDY"], errors="coerce") >= 1]
+    if sel.spec.design == "parallel":
+        denominators = {str(k): int(v)
+                        for k, v in saf["TRT01P"].astype(str).value_counts().items()}
+        if adae is not None:
+            adae = adae.drop(columns=[c for c in ("TRT01P",) if c in adae]).merge(
+                saf[["USUBJID", "TRT01P"]], on="USUBJID", how="inner")
+        arm = "TRT01P"
+    else:
+        adeff = sel.adeff
+        if adeff is not None and "TRTA" in adeff:
+            took = adeff[adeff["USUBJID"].isin(saf["USUBJID"])]
+            took = took.assign(_t=took["TRTA"].astype("string"))
+            denominators = {t: int(took.loc[took["_t"] == t, "USUBJID"].nunique())
+                            for t in sel.levels}
+        else:  # planned exposure from the sequence
+            seqs = saf["TRTSEQP"].astype(str)
+            denominators = {t: int(seqs.map(lambda x, t=t: t in Sequence.parse(x)).sum())
+                            for t in sel.levels}
+        if adae is not None:
+            adae = adae[adae["USUBJID"].isin(saf["USUBJID"])]
+        arm = "TRTA"
+    summ = summaries.adverse_event_summary(adae, denominators, arm=arm)
+    notes = ("Population: safety (SAFFL = 'Y')"
+             + ("." if arm == "TRT01P" else "; N = subjects with any record on the treatment."),
+             "Treatment-emergent events (onset on or after study day 1), counted under "
+             + ("the randomized arm." if arm == "TRT01P" else "the treatment taken at onset."),
+             f"Source: spec {sel.spec.source}.")
+    return catalogue.adverse_event_table(summ, number=number, footnotes=notes)
+
+
+@table("model")
+def model(sel: Selection, fit: KindFit, number: str) -> Table:
+    """The model's details: estimation, counts, convergence, covariance parameters."""
+    return catalogue.model_table(fit.details, number=number, footnotes=footnotes(sel, fit))

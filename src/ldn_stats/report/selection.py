@@ -1,0 +1,197 @@
+"""Selecting the analysis records of a spec: population, parameter, visits, arms, reference.
+
+The one place where the report works out who and what is analysed.
+:func:`select` filters the derived analysis table once (population flag,
+``PARAMCD``, ``ANL01FL``, post-baseline visits, the spec's visits), orders the
+visits once (``AVISITN``) and chooses the reference treatment once; every kind
+and output reads the resulting :class:`Selection`.
+
+Examples
+--------
+>>> choose_reference(["LDN", "PBO"], None)
+'PBO'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from ldn_stats.errors import DataError, ModelError
+from ldn_stats.report.spec import Spec
+
+__all__ = ["Selection", "choose_reference", "is_yes", "select", "visit_order"]
+
+
+def is_yes(x: pd.Series) -> pd.Series:
+    """``x == "Y"`` with missing values as not ``Y``."""
+    return x.astype("string").fillna("") == "Y"
+
+
+def choose_reference(levels: list[str], requested: str | None) -> str:
+    """The reference (placebo) level: ``requested``, else ``PBO`` if present, else the first.
+
+    Parameters
+    ----------
+    levels : list of str
+        Treatment levels found in the data.
+    requested : str or None
+        ``data.reference`` from the spec.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ModelError
+        ``requested`` is not among ``levels``.
+
+    Examples
+    --------
+    >>> choose_reference(["A", "B"], None)
+    'A'
+    """
+    levels = sorted(levels)
+    if requested is not None:
+        if requested not in levels:
+            raise ModelError(f"data.reference {requested!r} is not a treatment level; "
+                             f"found {levels}")
+        return requested
+    if "PBO" in levels:
+        return "PBO"
+    if not levels:
+        raise ModelError("no treatment levels found in the analysis data")
+    return levels[0]
+
+
+def visit_order(ana: pd.DataFrame) -> list[str]:
+    """Analysis visits in order: categorical order, else by ``AVISITN``, else sorted.
+
+    Examples
+    --------
+    >>> visit_order(pd.DataFrame({"AVISIT": ["W2", "W10"], "AVISITN": [2, 10]}))
+    ['W2', 'W10']
+    """
+    v = ana["AVISIT"]
+    if isinstance(v.dtype, pd.CategoricalDtype):
+        present = set(v.dropna().astype(str))
+        return [str(c) for c in v.cat.categories if str(c) in present]
+    if "AVISITN" in ana:
+        order = ana.dropna(subset=["AVISIT"]).groupby(ana["AVISIT"].astype(str))["AVISITN"].min()
+        return [str(k) for k in order.sort_values(kind="mergesort").index]
+    return sorted(str(x) for x in v.dropna().unique())
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The records and labels one analysis works on.
+
+    Parameters
+    ----------
+    spec : Spec
+    adsl : pandas.DataFrame
+        Every subject.
+    pop : pandas.DataFrame
+        ADSL rows of the analysis population.
+    ana : pandas.DataFrame
+        The analysis records (population, parameter, ANL01FL, visits).
+    arm : str
+        ``TRT01P`` (parallel) or ``TRTA`` (crossover).
+    reference : str
+        Reference treatment.
+    levels : list of str
+        Treatment levels, sorted.
+    visits : list of str
+        Analysis visits in order (parallel; empty for crossover).
+    adae, adeff : pandas.DataFrame or None
+        The trial's adverse events and efficacy records.
+    """
+
+    spec: Spec
+    adsl: pd.DataFrame
+    pop: pd.DataFrame
+    ana: pd.DataFrame
+    arm: str
+    reference: str
+    levels: list[str]
+    visits: list[str]
+    adae: pd.DataFrame | None
+    adeff: pd.DataFrame | None = None
+
+    @property
+    def ordered_levels(self) -> list[str]:
+        """Treatment levels with the reference first (the contrasts' order)."""
+        return [self.reference] + [lv for lv in self.levels if lv != self.reference]
+
+    def subjects(self) -> pd.DataFrame:
+        """One row per population subject with BASE (parallel: first visit; crossover: period 1)."""
+        ana = self.ana
+        if "APERIOD" in ana and self.spec.design == "crossover":
+            ana = ana.sort_values(["USUBJID", "APERIOD"])
+        base = ana.dropna(subset=["BASE"]).groupby("USUBJID", sort=True)["BASE"].first()
+        return self.pop.merge(base.rename("BASE").reset_index(), on="USUBJID", how="left")
+
+    def final(self) -> pd.DataFrame:
+        """Population subjects with their last-visit record (missing when absent)."""
+        last = self.ana[self.ana["AVISIT"].astype(str) == self.visits[-1]]
+        cols = [c for c in ("USUBJID", "CHG", "PCHG", "BASE", "CRIT1FL", "CRIT2FL") if c in last]
+        return self.pop[["USUBJID", "TRT01P", "AGE", "SITEID"]].merge(last[cols], on="USUBJID",
+                                                                       how="left")
+
+
+def select(spec: Spec, trial: Any, analysis: pd.DataFrame) -> Selection:
+    """The analysis records of ``spec`` in the derived ``analysis`` table of ``trial``.
+
+    Parameters
+    ----------
+    spec : Spec
+    trial : ldn_stats.trial.Trial
+        Anything with ``adsl`` (and optionally ``adae``, ``adeff``) attributes.
+    analysis : pandas.DataFrame
+        The kind's derived analysis table.
+
+    Returns
+    -------
+    Selection
+
+    Raises
+    ------
+    DataError
+        The population flag is not in ADSL, no record is left, or a spec visit is unknown.
+    ModelError
+        ``data.reference`` is not a treatment level.
+    """
+    adsl = trial.adsl
+    if spec.population not in adsl.columns:
+        raise DataError(f"data.population: column {spec.population!r} not found in adsl; "
+                        f"columns are {list(adsl.columns)}")
+    pop = adsl[is_yes(adsl[spec.population])]
+    ana = analysis
+    if "PARAMCD" in ana:
+        ana = ana[ana["PARAMCD"].astype(str) == spec.parameter]
+    ana = ana[ana["USUBJID"].isin(pop["USUBJID"])]
+    if "ANL01FL" in ana:
+        ana = ana[is_yes(ana["ANL01FL"])]
+    parallel = spec.design == "parallel"
+    if parallel and "AVISITN" in ana:
+        ana = ana[ana["AVISITN"] > 0]
+    if len(ana) == 0:
+        raise DataError(f"{spec.source}: no analysis records for parameter {spec.parameter!r} "
+                        f"in population {spec.population} = 'Y'")
+    visits: list[str] = []
+    if parallel:
+        visits = visit_order(ana)
+        if spec.visits:
+            unknown = [v for v in spec.visits if v not in visits]
+            if unknown:
+                raise DataError(f"data.visits: {unknown} not among the analysis visits {visits}")
+            visits = [v for v in visits if v in spec.visits]
+            ana = ana[ana["AVISIT"].astype(str).isin(visits)]
+    arm = "TRT01P" if parallel else "TRTA"
+    levels = sorted(str(x) for x in ana[arm].dropna().unique())
+    reference = choose_reference(levels, spec.reference)
+    return Selection(spec, adsl, pop, ana.reset_index(drop=True), arm, reference, levels,
+                     visits, getattr(trial, "adae", None), getattr(trial, "adeff", None))
