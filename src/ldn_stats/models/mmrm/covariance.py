@@ -567,7 +567,9 @@ class MarginalCovariance:
         """``<G_p, d2V_p/dtheta_h dtheta_j>`` for each pattern: (P, k, k) in local indices.
 
         Works at the level of each group's full ``Sigma`` so the (P, k, k, n, n)
-        array of second derivatives is never formed for visit-indexed structures.
+        array of second derivatives is never formed for visit-indexed structures;
+        there only the sum over each group's patterns is meaningful (it is held by
+        the group's first pattern), which is all the Hessian needs.
         """
         G = self._mask(batch, G)
         if not self._grouped_d2():
@@ -580,13 +582,15 @@ class MarginalCovariance:
         for g in np.unique(batch.group):
             sel = np.flatnonzero(batch.group == g)
             d2 = self.group_sigma(theta, int(g), order=2)[2].reshape(kr * kr, m * m)
-            # padded rows scatter to a dummy index m, dropped afterwards
+            # the units of a group share their theta indices, and only the sum over
+            # units is used: add every unit's G into one m x m matrix (padded rows
+            # go to a dummy index m) and put the group's total on its first unit
             pos = batch.pos[sel] if batch.valid is None else np.where(
                 batch.valid[sel], batch.pos[sel], m)
-            full = np.zeros((len(sel), m + 1, m + 1))
-            full[np.arange(len(sel))[:, None, None], pos[:, :, None], pos[:, None, :]] = G[sel]
-            full = np.ascontiguousarray(full[:, :m, :m])
-            out[sel, :kr, :kr] = (full.reshape(len(sel), m * m) @ d2.T).reshape(-1, kr, kr)
+            flat = pos[:, :, None] * (m + 1) + pos[:, None, :]
+            full = np.bincount(flat.ravel(), weights=G[sel].ravel(),
+                               minlength=(m + 1) ** 2).reshape(m + 1, m + 1)[:m, :m]
+            out[sel[0], :kr, :kr] = (d2 @ full.ravel()).reshape(kr, kr)
         return out
 
     def d2_contract(self, theta: np.ndarray, batch: PatternBatch, C: np.ndarray) -> np.ndarray:
