@@ -45,7 +45,7 @@ def test_counts_and_dropped_rows(fit, fev):
     assert info.min_eigenvalue > 0
     assert np.abs(info.gradient).max() == pytest.approx(info.gradient_norm)
     g = fit.glance()
-    assert g.loc[0, "optimizer_strategy"] == "default" and bool(g.loc[0, "verified_optimum"])
+    assert g.loc[0, "optimizer"] == "default" and bool(g.loc[0, "verified_optimum"])
 
 
 def test_r_mmrm_optimizer_stops_where_r_does(fev):

@@ -151,6 +151,41 @@ class MMRMResult(LinearModelResult):
     kr_parametrization: str | None = None
     df_method_label: str = ""
 
+    def glance(self) -> pd.DataFrame:
+        """One row describing the fit: sizes, likelihood, df method and variant, optimizer.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The linear-model columns (model, formula, n_obs, df_method, conf_level) and
+            n_subjects, reml, loglik, aic, bic, kr_parametrization, df_method_label,
+            vcov_method, converged, optimizer, method, criterion, criterion_value,
+            gradient_norm, verified_optimum.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from ldn_stats.models.mmrm import mmrm
+        >>> rng = np.random.default_rng(3)
+        >>> d = pd.DataFrame({"ID": np.repeat(np.arange(20), 2), "V": np.tile(["a", "b"], 20)})
+        >>> d["Y"] = rng.normal(size=40)
+        >>> g = mmrm("Y ~ V + cs(V | ID)", d, df_method="kenward-roger").glance()
+        >>> g.loc[0, "df_method_label"], bool(g.loc[0, "verified_optimum"])
+        ('Kenward-Roger (SAS PROC MIXED DDFM=KR)', True)
+        """
+        return super().glance()
+
+    def _glance(self) -> dict:
+        o = self.optimizer
+        return {**super()._glance(),
+            "n_subjects": self.n_subjects, "reml": self.reml,
+            "loglik": self.loglik, "aic": self.aic, "bic": self.bic,
+            "df_method": self.df_method, "kr_parametrization": self.kr_parametrization,
+            "df_method_label": self.df_method_label, "vcov_method": self.vcov_method,
+            "converged": self.converged, "optimizer": o.strategy, "method": o.method,
+            "criterion": o.criterion, "criterion_value": o.criterion_value,
+            "gradient_norm": o.gradient_norm, "verified_optimum": o.verified}
+
     def residuals(self, kind: str = "response") -> pd.Series:
         """Residuals of the used rows: ``response`` (y - X beta), ``pearson`` (scaled by
         the fitted standard deviation) or ``normalized`` (whitened by the Cholesky
@@ -187,17 +222,3 @@ class MMRMResult(LinearModelResult):
                     out[rows] = np.linalg.solve(Lc, rr.T).T
         return pd.Series(out, index=self._index, name="residual")
 
-    def _glance(self) -> dict:
-        out = super()._glance()
-        out.update(n_subjects=int(self.n_subjects), estimation="REML" if self.reml else "ML",
-                   loglik=float(self.loglik), aic=float(self.aic), bic=float(self.bic),
-                   converged=bool(self.converged), optimizer=self.optimizer.method,
-                   gradient_norm=float(self.optimizer.gradient_norm),
-                   vcov_method=self.vcov_method,
-                   kr_parametrization=self.kr_parametrization,
-                   df_method_label=self.df_method_label,
-                   optimizer_strategy=self.optimizer.strategy,
-                   criterion=self.optimizer.criterion,
-                   criterion_value=float(self.optimizer.criterion_value),
-                   verified_optimum=bool(self.optimizer.verified))
-        return out
