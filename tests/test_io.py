@@ -136,7 +136,7 @@ def test_written_floats_round_trip_exactly(tmp_path):
 def test_write_tables_replaces_folder_as_a_whole(tmp_path):
     out = tmp_path / "out"
     write_tables({"a": pd.DataFrame({"x": [1]}), "b": pd.DataFrame({"x": [2]})}, out)
-    write_tables({"a": pd.DataFrame({"x": [3]})}, out)
+    write_tables({"a": pd.DataFrame({"x": [3]})}, out, replaceable=["b.csv"])
     assert sorted(p.name for p in out.iterdir()) == ["a.csv"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temp folders left
 

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -37,9 +39,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from ldn_stats.io import write_tables
     from ldn_stats.simulate import simulate_trial
+    from ldn_stats.trial import TABLES
 
     tables = simulate_trial(args.preset, seed=args.seed)
-    write_tables(tables, args.out_dir)
+    write_tables(tables, args.out_dir, force=args.force,
+                 replaceable=[f"{name}.csv" for name in TABLES])
     n = len(tables["adsl"])
     print(f"OK {args.preset} seed={args.seed}: {n} subjects written to {args.out_dir}")
     return 0
@@ -76,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--preset", required=True, help="preset name, e.g. final or younger2013")
     s.add_argument("--seed", required=True, type=int, help="random seed (integer)")
     s.add_argument("out_dir", type=Path, help="folder to write adsl.csv, adeff.csv, adae.csv")
+    s.add_argument("--force", action="store_true",
+                   help="write into a folder that holds other files (they are left alone)")
     s.set_defaults(func=_cmd_simulate)
 
     r = sub.add_parser("run", help="run one analysis spec (TOML)")
@@ -108,14 +114,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version or a usage error
         return int(exc.code or 0)
+    previous = _on_sigterm_unwind()
     try:
         return int(args.func(args))
     except LdnStatsError as exc:
         print(f"ldn-stats {args.command}: error: {exc}", file=sys.stderr)
         return 1
+    except _Terminated:
+        print("ldn-stats: terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("ldn-stats: interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        print(f"ldn-stats {args.command}: error: out of memory; the data or model is too large "
+              "for this machine", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the file system refused: the user's environment, not a bug
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"ldn-stats {args.command}: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
     except Exception as exc:  # a bug, not a user error: one line unless debugging
         if os.environ.get("LDN_STATS_DEBUG"):
             raise
@@ -125,6 +143,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class _Terminated(BaseException):
+    """Raised in the main thread on SIGTERM, so ``finally`` blocks remove temporary output."""
+
+
+def _raise_terminated(signum, frame):  # pragma: no cover - exercised in a subprocess
+    raise _Terminated
+
+
+def _on_sigterm_unwind():
+    """Make SIGTERM unwind the stack (cleaning temporary folders); return the old handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        return signal.signal(signal.SIGTERM, _raise_terminated)
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - no signals here
+        return None
 
 
 if __name__ == "__main__":  # pragma: no cover

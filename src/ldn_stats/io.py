@@ -26,10 +26,15 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 import shutil
+import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -38,6 +43,7 @@ from ldn_stats.errors import DataError
 
 __all__ = [
     "CSV_FLOAT_FORMAT",
+    "MISSING_TEXT",
     "SUPPORTED_EXTENSIONS",
     "atomic_output_dir",
     "atomic_write_bytes",
@@ -48,6 +54,13 @@ __all__ = [
 
 #: File extensions :func:`read_table` understands, in order of preference.
 SUPPORTED_EXTENSIONS: tuple[str, ...] = (".csv", ".parquet", ".xpt", ".sas7bdat")
+
+#: Cell texts that mean "missing" in every column of every table: the empty cell
+#: (pandas, Excel), ``NA`` (R's ``write.csv``), ``.`` (SAS exports) and ``NaN`` /
+#: ``nan`` (Python's text of a missing float). One rule, applied by the CSV reader
+#: and again by validation to text columns of tables given in memory; the data
+#: dictionary (``data/schemas/index.md``) says so. A quoted ``"NA"`` is missing too.
+MISSING_TEXT: tuple[str, ...] = ("", "NA", ".", "NaN", "nan")
 
 #: Float format of written CSVs: ``None`` means Python's shortest repr, which
 #: round-trips every float64 exactly and is the same on every platform.
@@ -77,7 +90,8 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     pandas.DataFrame
         One row per record, index ``0..n-1`` in file order (so row ``i`` is
         data row ``i + 1`` of the file). CSV columns are all text (pandas
-        ``str`` dtype), an empty cell is missing; Parquet and SAS columns keep
+        ``str`` dtype); an empty cell, ``NA``, ``.`` and ``NaN`` are missing
+        (:data:`MISSING_TEXT`); Parquet and SAS columns keep
         their stored types, with empty SAS character values made missing.
 
     Raises
@@ -93,10 +107,11 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     >>> from pathlib import Path
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     p = Path(tmp) / "adsl.csv"
-    ...     _ = p.write_text("USUBJID,AGE\\n001,41\\n002,\\n", encoding="utf-8")
+    ...     _ = p.write_text("USUBJID,AGE\\n001,41\\n002,\\n003,NA\\n004,.\\n",
+    ...                      encoding="utf-8")
     ...     df = read_table(p)
     >>> df["USUBJID"].tolist(), df["AGE"].isna().tolist()
-    (['001', '002'], [False, True])
+    (['001', '002', '003', '004'], [False, True, True, True])
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     p = Path(tmp) / "adeff.csv"
     ...     _ = p.write_text("USUBJID;ADY\\n001;1\\n", encoding="utf-8")
@@ -113,12 +128,27 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
             f"expected one of {', '.join(SUPPORTED_EXTENSIONS)}"
         )
     if not path.exists():
+        if path.is_symlink():
+            raise DataError(f"{path}: is a dangling symbolic link (to {os.readlink(path)}); "
+                            "expected a file")
         raise DataError(f"{path}: file not found")
+    if path.is_dir():
+        raise DataError(f"{path}: expected a file, found a folder")
     if not path.is_file():
-        raise DataError(f"{path}: expected a file, found a folder or special file")
-    if path.stat().st_size == 0:
+        raise DataError(f"{path}: expected a file, found a special file (device, pipe or socket)")
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read the file: {exc.strerror}") from None
+    if size == 0:
         raise DataError(f"{path}: file is empty (0 bytes); expected a header line and records")
-    frame = _READERS[ext](path)
+    _check_head(path, ext, head)
+    try:
+        frame = _READERS[ext](path)
+    except OSError as exc:  # e.g. a permission or I/O error half way through
+        raise DataError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
     if frame.shape[1] == 0:
         raise DataError(f"{path}: no columns found; expected a table with a header")
     if len(frame) == 0:
@@ -129,12 +159,10 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     return frame
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    import pyarrow as pa
-    import pyarrow.csv as pcsv
-
-    data = path.read_bytes()
-    head = data[:_SNIFF_BYTES]
+def _check_head(path: Path, ext: str, head: bytes) -> None:
+    """Refuse a file from its first bytes, before anything reads it whole."""
+    if ext != ".csv":
+        return
     for magic, what in _BINARY_MAGIC.items():
         if head.startswith(magic):
             raise DataError(f"{path}: expected UTF-8 comma-separated text, found {what}")
@@ -142,6 +170,18 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise DataError(
             f"{path}: expected UTF-8 comma-separated text, found binary data (NUL bytes)"
         )
+    if b"\r" in head and b"\n" not in head:
+        raise DataError(
+            f"{path}: expected lines ending in LF or CRLF, found CR-only line ends (classic "
+            "Mac OS); re-save the file with Unix or Windows line ends"
+        )
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    data = path.read_bytes()
     if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark, as Excel writes
         data = data[3:]
     try:
@@ -175,7 +215,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
                 column_types={name.strip('"'): pa.string() for name in names},
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
-                null_values=[""],
+                null_values=list(MISSING_TEXT),
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowException) as exc:
@@ -213,7 +253,7 @@ def _read_sas(path: Path, kind: str) -> pd.DataFrame:
             column.dtype
         ):
             text = column.astype("str")
-            frame[name] = text.mask(text.str.strip() == "")
+            frame[name] = text.mask(text.str.strip().isin(MISSING_TEXT))
     return frame.reset_index(drop=True)
 
 
@@ -293,20 +333,160 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+#: Seconds a writer waits for another writer of the same folder before giving up.
+LOCK_TIMEOUT: float = 120.0
+
+_RENAME_EXCHANGE = 2  # renameat2 flag (Linux >= 3.15)
+_AT_FDCWD = -100
+_held: dict[str, list] = {}  # parent folder -> [fd, depth, thread lock] held by this process
+_held_guard = threading.Lock()
+
+
+def _renameat2():
+    """libc's ``renameat2`` when the platform has it, else ``None``."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        func = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    func.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                     ctypes.c_uint]
+    func.restype = ctypes.c_int
+    return func
+
+
+_EXCHANGE = _renameat2() if sys.platform.startswith("linux") else None
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two existing folders in one atomic step; ``False`` when unsupported here."""
+    if _EXCHANGE is None:
+        return False
+    import ctypes
+
+    if _EXCHANGE(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False  # this file system cannot exchange: fall back to rename aside
+    raise OSError(err, os.strerror(err), str(b))
+
+
+@contextlib.contextmanager
+def _parent_lock(parent: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``parent`` (re-entrant within this process).
+
+    Every writer of :func:`atomic_output_dir` locks the folder that holds its
+    target, so two processes writing outputs beside each other take turns
+    (waiting up to :data:`LOCK_TIMEOUT` seconds) instead of colliding.
+    """
+    key = os.path.realpath(parent)
+    with _held_guard:
+        entry = _held.get(key)
+        if entry is None:
+            entry = _held[key] = [None, 0, threading.RLock()]
+    with entry[2]:
+        if entry[1] == 0:
+            try:
+                import fcntl
+            except ImportError:  # pragma: no cover - not POSIX: no inter-process lock
+                fcntl = None
+            fd = None
+            if fcntl is not None:
+                try:
+                    fd = os.open(parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+                except OSError as exc:
+                    raise DataError(f"{parent}: cannot open the output folder's parent: "
+                                    f"{exc.strerror}") from None
+                deadline = time.monotonic() + LOCK_TIMEOUT
+                while True:
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        if time.monotonic() > deadline:
+                            os.close(fd)
+                            raise DataError(
+                                f"{parent}: another ldn-stats process is writing here and "
+                                f"did not finish within {LOCK_TIMEOUT:g} s; try again later"
+                            ) from None
+                        time.sleep(0.05)
+            entry[0] = fd
+        entry[1] += 1
+        try:
+            yield
+        finally:
+            entry[1] -= 1
+            if entry[1] == 0 and entry[0] is not None:
+                os.close(entry[0])  # closing the descriptor releases the flock
+                entry[0] = None
+
+
+def _stale_pattern(name: str) -> re.Pattern[str]:
+    # the names tempfile.mkdtemp gives our own work folders: .<name>.<8 random>.tmp/.old
+    return re.compile(rf"^\.{re.escape(name)}\.[a-z0-9_]{{8}}\.(tmp|old)$")
+
+
+def _remove_stale(path: Path) -> None:
+    """Delete work folders a killed writer of ``path`` left beside it (caller holds the lock)."""
+    pattern = _stale_pattern(path.name)
+    with contextlib.suppress(OSError):
+        for entry in path.parent.iterdir():
+            if pattern.match(entry.name) and entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+
+
+def _output_target(path: str | os.PathLike[str]) -> Path:
+    """``path`` made absolute and normalised (``.`` and ``..`` resolved), checked as a target."""
+    target = Path(os.path.abspath(path))
+    if not target.name or target == target.parent:
+        raise DataError(f"{path}: expected a folder to write into, found the file-system root")
+    if target.is_symlink():
+        raise DataError(
+            f"{path}: is a symbolic link (to {os.readlink(target)}); refusing to replace it. "
+            "Remove the link or choose another output folder"
+        )
+    if target.exists() and not target.is_dir():
+        raise DataError(f"{path}: expected a folder (or nothing) to write into, found a file")
+    cwd = Path(os.path.abspath(os.getcwd()))
+    if target == cwd or target in cwd.parents:
+        raise DataError(
+            f"{path}: is the current folder (or holds it); a folder of outputs replaces its "
+            "target as a whole, so choose a folder below the current one"
+        )
+    return target
+
+
+def _os_error(path: Path, exc: OSError) -> DataError:
+    where = exc.filename or path
+    return DataError(f"{path}: cannot write the output folder: {exc.strerror or exc} ({where})")
+
+
 @contextlib.contextmanager
 def atomic_output_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Build a folder in a temporary sibling and move it onto ``path`` only on success.
 
     Yields an empty temporary folder next to ``path`` (same parent, so the
     final move is a rename on one file system). When the ``with`` block ends
-    normally, an existing ``path`` folder is set aside, the new folder is
-    renamed onto ``path`` and the old one is deleted; if the block raises, the
-    temporary folder is deleted and ``path`` is left exactly as it was.
+    normally, the new folder takes the place of ``path``: on Linux the two are
+    exchanged in one atomic step (``renameat2(RENAME_EXCHANGE)``), so readers
+    see the old folder or the new one and ``path`` is never absent; elsewhere
+    the old folder is renamed aside first. The old folder is then deleted. If
+    the block raises, the temporary folder is deleted and ``path`` is left
+    exactly as it was.
+
+    Writers take turns: the folder holding ``path`` is locked (``flock``) for
+    the whole build, so a second process writing there waits (up to
+    :data:`LOCK_TIMEOUT` seconds). Work folders a killed writer left behind
+    (``.<name>.*.tmp``) are removed when the next writer of ``path`` starts.
 
     Parameters
     ----------
     path : str or path-like
-        The folder to create or replace. Must not be an existing file.
+        The folder to create or replace. Must not be an existing file, a
+        symbolic link, the current folder or one of its ancestors.
 
     Yields
     ------
@@ -316,7 +496,9 @@ def atomic_output_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
     Raises
     ------
     DataError
-        If ``path`` exists and is not a folder.
+        If ``path`` exists and is not a folder, is a symbolic link or the
+        current folder, or the folder cannot be written (read-only, a parent
+        that is a file, a name too long); the message names the path.
 
     Examples
     --------
@@ -335,38 +517,109 @@ def atomic_output_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
     ...     (target / "a.txt").read_text(), sorted(p.name for p in Path(tmp).iterdir())
     ('new', ['out'])
     """
-    path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise DataError(f"{path}: expected a folder (or nothing) to write into, found a file")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    given = Path(path)
+    target = _output_target(path)
     try:
-        yield work
-        os.chmod(work, 0o777 & ~_umask())
-        if path.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
-            os.replace(path, old)  # rename onto the empty placeholder folder
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _os_error(given, exc) from None
+    with _parent_lock(target.parent):
+        target = _output_target(path)  # re-check: another writer may have changed it
+        _remove_stale(target)
+        try:
+            work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp",
+                                         dir=target.parent))
+        except OSError as exc:
+            raise _os_error(given, exc) from None
+        try:
+            yield work
+            os.chmod(work, 0o777 & ~_umask())
             try:
-                os.replace(work, path)
-            except BaseException:
-                os.replace(old, path)
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(work, path)
-    finally:
-        if work.exists():
-            shutil.rmtree(work, ignore_errors=True)
+                if target.exists():
+                    if not _exchange(work, target):
+                        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old",
+                                                    dir=target.parent))
+                        os.replace(target, old)  # rename onto the empty placeholder folder
+                        try:
+                            os.replace(work, target)
+                        except BaseException:
+                            os.replace(old, target)
+                            raise
+                        shutil.rmtree(old, ignore_errors=True)
+                    # after an exchange, ``work`` holds the old folder: deleted below
+                else:
+                    os.replace(work, target)
+            except OSError as exc:
+                raise _os_error(given, exc) from None
+        finally:
+            if work.exists():
+                shutil.rmtree(work, ignore_errors=True)
 
 
-def write_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike[str]) -> None:
+def _staged_pattern(names: set[str]) -> re.Pattern[str]:
+    # the names tempfile.mkstemp gives a staged file: .<name>.<8 random>.tmp
+    alts = "|".join(re.escape(n) for n in sorted(names))
+    return re.compile(rf"^\.({alts})\.[a-z0-9_]{{8}}\.tmp$")
+
+
+def _write_in_place(target: Path, files: Mapping[str, bytes], staged: re.Pattern[str]) -> None:
+    """Write ``files`` into the existing folder ``target`` one by one, touching nothing else.
+
+    Every file is staged as a hidden temporary file first; only when all are
+    written are they moved onto their names, so a failure leaves the folder
+    as it was. Staged files a killed writer left are removed first.
+    """
+    with _parent_lock(target.parent):
+        for entry in target.iterdir():
+            if staged.match(entry.name) and entry.is_file() and not entry.is_symlink():
+                with contextlib.suppress(OSError):
+                    entry.unlink()
+        done: dict[str, str] = {}
+        try:
+            for name, data in files.items():
+                fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=target)
+                done[name] = tmp
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.chmod(tmp, 0o666 & ~_umask())
+            for name in done:
+                if (target / name).is_symlink() or (target / name).is_dir():
+                    raise DataError(f"{target / name}: expected a file to replace, found a "
+                                    "folder or symbolic link; refusing to replace it")
+            for name, tmp in done.items():
+                os.replace(tmp, target / name)
+        except OSError as exc:
+            raise _os_error(target, exc) from None
+        finally:
+            for tmp in done.values():
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
+
+
+def write_tables(
+    tables: Mapping[str, pd.DataFrame],
+    out_dir: str | os.PathLike[str],
+    *,
+    force: bool = False,
+    replaceable: Iterable[str] = (),
+) -> None:
     """Write each table as ``out_dir/<name>.csv``; the whole folder appears or nothing does.
 
     CSV bytes are deterministic: rows in the order given, no index, ``,``
     delimiter, ``\\n`` line ends, UTF-8, missing values as empty cells and
     floats in Python's shortest round-trip repr (:data:`CSV_FLOAT_FORMAT`), so
     reading a file back gives the same float64 values bit for bit.
-    ``out_dir`` is replaced as a whole (see :func:`atomic_output_dir`).
+
+    Nothing the package did not write is ever deleted. A new or empty
+    ``out_dir``, or one that holds only files this call may replace (the
+    tables' own ``<name>.csv`` and the names in ``replaceable``: a previous
+    output of the same writer), is replaced as a whole (see
+    :func:`atomic_output_dir`). A folder holding anything else is refused
+    unless ``force`` is true; then only the tables' files are written into it,
+    beside what is there. The current folder (``.``) is always written into
+    that way, never replaced.
 
     Parameters
     ----------
@@ -374,11 +627,17 @@ def write_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike[
         Table name (file stem, e.g. ``"adsl"``) to table.
     out_dir : str or path-like
         The folder to create or replace.
+    force : bool, default False
+        Write into a folder that holds other files, leaving them alone.
+    replaceable : iterable of str, optional
+        Further file names a previous output of the same writer may hold
+        (e.g. all three trial tables when this call writes two).
 
     Raises
     ------
     DataError
-        If a table name is not a plain file stem.
+        If a table name is not a plain file stem, ``out_dir`` holds other
+        files and ``force`` is false, or the folder cannot be written.
 
     Examples
     --------
@@ -386,15 +645,50 @@ def write_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike[
     >>> from pathlib import Path
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     write_tables({"adeff": pd.DataFrame({"ADY": [1, 2], "AVAL": [0.1, None]})}, tmp)
+    ...     _ = (Path(tmp) / "notes.txt").write_text("mine")
+    ...     try:
+    ...         write_tables({"adeff": pd.DataFrame({"ADY": [3]})}, tmp)
+    ...     except DataError as exc:
+    ...         print("refused:", "not a previous output" in str(exc))
     ...     (Path(tmp) / "adeff.csv").read_bytes()
+    refused: True
     b'ADY,AVAL\\n1,0.1\\n2,\\n'
     """
     for name in tables:
         if not name or Path(name).name != name or name.startswith("."):
             raise DataError(f"table name {name!r}: expected a plain file stem such as 'adsl'")
-    with atomic_output_dir(out_dir) as work:
-        for name, frame in tables.items():
-            text = frame.to_csv(
-                index=False, lineterminator="\n", float_format=CSV_FLOAT_FORMAT, na_rep=""
+    files = {
+        f"{name}.csv": frame.to_csv(
+            index=False, lineterminator="\n", float_format=CSV_FLOAT_FORMAT, na_rep=""
+        ).encode("utf-8")
+        for name, frame in tables.items()
+    }
+    ours = set(files) | set(replaceable)
+    staged = _staged_pattern(ours)
+    target = Path(os.path.abspath(out_dir))
+    cwd = Path(os.path.abspath(os.getcwd()))
+    in_place = target == cwd or target in cwd.parents
+    if target.is_dir() and not target.is_symlink():
+        try:
+            entries = sorted(target.iterdir())
+        except OSError as exc:
+            raise DataError(f"{out_dir}: cannot list the output folder: {exc.strerror}") from None
+        foreign = [e.name for e in entries
+                   if not ((e.name in ours or staged.match(e.name))
+                           and e.is_file() and not e.is_symlink())]
+        if foreign and not force:
+            more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
+            raise DataError(
+                f"{out_dir}: folder is not empty and is not a previous output of this command: "
+                f"it holds {foreign[0]!r}{more}, which it does not write (it writes "
+                f"{', '.join(sorted(ours))}); refusing to "
+                "delete anything the package did not write. Choose a new or empty folder, or "
+                "pass --force to write the tables beside what is there"
             )
-            (work / f"{name}.csv").write_bytes(text.encode("utf-8"))
+        in_place = in_place or bool(foreign)
+    if in_place:
+        _write_in_place(target, files, staged)
+        return
+    with atomic_output_dir(target) as work:
+        for name, data in files.items():
+            (work / name).write_bytes(data)

@@ -94,10 +94,20 @@ class LinearModelResult:
     _index: pd.Index = field(repr=False)
 
     # -------------------------------------------------------------- contrasts
-    def _rows(self, L: np.ndarray, conf_level: float | None, index=None) -> pd.DataFrame:
-        est, se, df = t_tests(self._inference, L)
-        return t_table(est, se, df, self.conf_level if conf_level is None else conf_level,
+    def _rows(self, L: np.ndarray, conf_level: float | None, index=None,
+              L_full: np.ndarray | None = None) -> pd.DataFrame:
+        """t-tests of the rows of ``L``; non-estimable rows get no number (see ``estimable``)."""
+        ok, aliased = self.spec.estimability(self.spec.full(L) if L_full is None else L_full)
+        if L.shape[0]:
+            est, se, df = t_tests(self._inference, L)
+        else:
+            est = se = df = np.zeros(0)
+        tab = t_table(est, se, df, self.conf_level if conf_level is None else conf_level,
                       index=index)
+        tab.loc[~ok, tab.columns] = np.nan  # never a number for a non-estimable function
+        tab["estimable"] = ok
+        tab["aliased"] = aliased
+        return tab
 
     def contrast(
         self, L, joint: bool = False, conf_level: float | None = None
@@ -115,22 +125,30 @@ class LinearModelResult:
         Returns
         -------
         pandas.DataFrame (and a one-row DataFrame when ``joint``)
+            The inference columns, then ``estimable`` (bool) and ``aliased``
+            (the dropped, aliased columns a non-estimable row depends on; ``""``
+            when estimable). A non-estimable row has no number (NaN), as SAS
+            prints "Non-est"; the joint test is NaN if any row is non-estimable.
 
         Examples
         --------
         >>> import pandas as pd
         >>> from ldn_stats.models.ols import ols
         >>> fit = ols("Y ~ G", pd.DataFrame({"G": list("aabb"), "Y": [1.0, 2.0, 3.0, 5.0]}))
-        >>> fit.contrast([[0.0, 1.0]]).columns.tolist()
-        ['estimate', 'std_error', 'df', 'statistic', 'p_value', 'conf_low', 'conf_high']
+        >>> fit.contrast([[0.0, 1.0]]).columns.tolist()[-4:]
+        ['conf_low', 'conf_high', 'estimable', 'aliased']
         """
         L = self._as_matrix(L)
         rows = self._rows(L, conf_level)
         if not joint:
             return rows
-        stat, ndf, ddf = f_test(self._inference, L)
+        if rows["estimable"].all():
+            stat, ndf, ddf = f_test(self._inference, L)
+            p = float(scipy.stats.f.sf(stat, ndf, ddf))
+        else:
+            stat, ndf, ddf, p = np.nan, float(np.linalg.matrix_rank(L)), np.nan, np.nan
         ftab = pd.DataFrame({"statistic": [stat], "num_df": [ndf], "den_df": [ddf],
-                             "p_value": [float(scipy.stats.f.sf(stat, ndf, ddf))]})
+                             "p_value": [p]})
         return rows, ftab
 
     def _as_matrix(self, L) -> np.ndarray:
@@ -144,6 +162,10 @@ class LinearModelResult:
         if L.shape[1] != len(self.spec.columns):
             raise ModelError(f"contrast has {L.shape[1]} columns, the model "
                              f"{len(self.spec.columns)} coefficients")
+        if not np.isfinite(L).all():
+            i, j = np.argwhere(~np.isfinite(L))[0]
+            raise ModelError(f"contrast row {i}, column {self.spec.columns[j]!r}: expected a "
+                             f"finite number, found {L[i, j]}")
         return L
 
     def lsmeans(self, specs: str | Sequence[str], by: str | Sequence[str] | None = None,
@@ -152,7 +174,10 @@ class LinearModelResult:
 
         Equal weights over the levels of the other factors, numeric covariates
         at their mean. Returns the factor columns then ``estimate, std_error, df,
-        statistic, p_value, conf_low, conf_high``.
+        statistic, p_value, conf_low, conf_high, estimable, aliased``; an LS-mean
+        that is not estimable (it depends on an aliased column, e.g. a
+        covariate collinear with the arm) has no number and names the
+        aliased columns (SAS "Non-est", emmeans NA).
 
         Examples
         --------
@@ -162,8 +187,8 @@ class LinearModelResult:
         >>> ols("Y ~ V + X", d).lsmeans("V")["V"].tolist()
         ['a', 'b']
         """
-        grid, L = self.spec.reference_grid(specs, by)
-        tab = self._rows(L, conf_level)
+        grid, L_full = self.spec.reference_grid(specs, by, full=True)
+        tab = self._rows(L_full[:, list(self.spec._keep)], conf_level, L_full=L_full)
         return pd.concat([grid.reset_index(drop=True), tab.reset_index(drop=True)], axis=1)
 
     def pairwise(self, specs: str, by: str | Sequence[str] | None = None,
@@ -190,7 +215,7 @@ class LinearModelResult:
             if len(specs) != 1:
                 raise ModelError("pairwise() compares the levels of one factor")
             specs = specs[0]
-        grid, L = self.spec.reference_grid(specs, by)
+        grid, L = self.spec.reference_grid(specs, by, full=True)
         by_t = () if by is None else ((by,) if isinstance(by, str) else tuple(by))
         levels = list(self.spec.factors[specs])
         spec_codes = grid[specs].cat.codes.to_numpy()
@@ -206,7 +231,9 @@ class LinearModelResult:
                     rows.append(L[where[jb]] - L[where[ia]])
                     labels.append(f"{levels[jb]} - {levels[ia]}")
                     key_rows.append(key)
-        tab = self._rows(np.array(rows), conf_level).reset_index(drop=True)
+        L_full = np.array(rows).reshape(len(rows), L.shape[1])
+        tab = self._rows(L_full[:, list(self.spec._keep)], conf_level,
+                         L_full=L_full).reset_index(drop=True)
         out = pd.DataFrame({"contrast": labels})
         for j, b in enumerate(by_t):
             out[b] = pd.Categorical.from_codes([k[j] for k in key_rows],
@@ -217,7 +244,11 @@ class LinearModelResult:
     def anova(self) -> pd.DataFrame:
         """Type III F tests of every fixed-effect term under the fit's df method.
 
-        Returns a DataFrame indexed by term with ``num_df, den_df, statistic, p_value``.
+        Returns a DataFrame indexed by term with ``num_df, den_df, statistic,
+        p_value, estimable, aliased``. A term whose hypothesis is not estimable
+        (a row of its type III L loads on the design's null space: the term is
+        aliased with another, e.g. an arm with a covariate collinear to it)
+        has no statistic and names the aliased columns.
 
         Examples
         --------
@@ -228,11 +259,20 @@ class LinearModelResult:
         ['V']
         """
         out = []
-        for term, L in self.spec.term_contrasts().items():
-            stat, ndf, ddf = f_test(self._inference, L)
-            out.append((term, ndf, ddf, stat, float(scipy.stats.f.sf(stat, ndf, ddf))))
+        keep = list(self.spec._keep)
+        for term, L_full in self.spec.term_contrasts(full=True).items():
+            ok, aliased = self.spec.estimability(L_full)
+            if L_full.shape[0] and ok.all():
+                stat, ndf, ddf = f_test(self._inference, L_full[:, keep])
+                out.append((term, ndf, ddf, stat, float(scipy.stats.f.sf(stat, ndf, ddf)),
+                            True, ""))
+            else:
+                names = ", ".join(dict.fromkeys(a for a in aliased if a)) or ", ".join(
+                    self.spec.dropped)
+                out.append((term, float(L_full.shape[0]), np.nan, np.nan, np.nan, False,
+                            names))
         return pd.DataFrame(out, columns=["term", "num_df", "den_df", "statistic",
-                                          "p_value"]).set_index("term")
+                                          "p_value", "estimable", "aliased"]).set_index("term")
 
     # -------------------------------------------------------------- predictions
     def predict(self, newdata: pd.DataFrame | None = None) -> pd.Series:

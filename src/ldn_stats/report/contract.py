@@ -97,10 +97,22 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def input_files(folder: Path) -> list[Path]:
-    """Regular, non-hidden files directly in ``folder``, sorted by name."""
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    """The trial's own table files in ``folder`` (``adsl``, ``adeff``, ``adae`` in a
+    supported format, as :func:`ldn_stats.trial.read_trial` finds them), sorted by name.
+
+    Nothing else in the folder is opened: an unrelated file, a device or a
+    folder such as ``/proc/self`` beside the tables is neither read nor hashed.
+    """
+    from ldn_stats.io import SUPPORTED_EXTENSIONS
+    from ldn_stats.trial import TABLES
+
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return []  # read_trial reports why the folder cannot be read
+    return [p for p in entries
+            if p.stem.lower() in TABLES and p.suffix.lower() in SUPPORTED_EXTENSIONS
+            and not p.name.startswith(".") and p.is_file()]
 
 
 def display_path(path: str | Path) -> str:

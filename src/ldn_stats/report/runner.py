@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ldn_stats.errors import SpecError
+from ldn_stats.errors import DataError, SpecError
 from ldn_stats.report import contract
 from ldn_stats.report.analyse import AnalysisOutputs, analyse
 from ldn_stats.report.appendix import write_appendix
@@ -31,9 +31,14 @@ __all__ = ["build_report", "run_spec"]
 
 
 def _inputs(spec: Spec) -> dict[str, str]:
-    """Trial files (by their path relative to the spec's folder) -> SHA-256."""
-    return {Path(spec.trial, p.name).as_posix(): contract.sha256_file(p)
-            for p in contract.input_files(spec.trial_path)}
+    """The trial's table files (by their path relative to the spec's folder) -> SHA-256."""
+    out = {}
+    for p in contract.input_files(spec.trial_path):
+        try:
+            out[Path(spec.trial, p.name).as_posix()] = contract.sha256_file(p)
+        except OSError as exc:
+            raise DataError(f"{p}: cannot read the file: {exc.strerror}") from None
+    return out
 
 
 def _fingerprint(spec: Spec, inputs: dict[str, str]) -> str:
@@ -52,6 +57,9 @@ def _load_trial_and_derive(spec: Spec):
                                       for k, v in spec.derive.items()})
     except TypeError as exc:
         raise SpecError(f"{spec.source}: derive: {exc}") from None
+    from ldn_stats.report.outputs import check_inputs
+
+    check_inputs(spec, trial)  # a table whose input is absent: before anything runs
     kind = get_kind(spec.model.kind)
     if trial.design != kind.design:
         raise SpecError(f"{spec.source}: model.kind {spec.model.kind!r} needs a {kind.design} "
@@ -165,8 +173,8 @@ def run_spec(spec_path: str | Path, out_root: str | Path = "reports") -> list[Pa
     ldn_stats.errors.SpecError: such.toml: cannot read spec file no/such.toml: ...
     """
     spec = load_spec(spec_path)
+    trial, table = _load_trial_and_derive(spec)  # reports an unreadable trial by name
     inputs = _inputs(spec)
-    trial, table = _load_trial_and_derive(spec)
     out = analyse(spec, trial, table)
     return _write_outputs(out, out_root, inputs, _fingerprint(spec, inputs))
 

@@ -108,6 +108,9 @@ class Selection:
         Analysis visits in order (parallel; empty for crossover).
     adae, adeff : pandas.DataFrame or None
         The trial's adverse events and efficacy records.
+    parameter_entry : Parameter or None
+        The parameter's catalogue entry (label, decimals, responders); ``None``
+        means the built-in catalogue's.
     """
 
     spec: Spec
@@ -120,6 +123,16 @@ class Selection:
     visits: list[str]
     adae: pd.DataFrame | None
     adeff: pd.DataFrame | None = None
+    parameter_entry: Any = None
+
+    @property
+    def parameter(self) -> Any:
+        """The catalogue entry of the spec's parameter (an undeclared one if unknown)."""
+        if self.parameter_entry is not None:
+            return self.parameter_entry
+        from ldn_stats.parameters import builtin_catalogue
+
+        return builtin_catalogue().get(self.spec.parameter)
 
     @property
     def ordered_levels(self) -> list[str]:
@@ -131,6 +144,8 @@ class Selection:
         ana = self.ana
         if "APERIOD" in ana and self.spec.design == "crossover":
             ana = ana.sort_values(["USUBJID", "APERIOD"])
+        if "BASE" not in ana:  # a trial without baseline
+            return self.pop
         base = ana.dropna(subset=["BASE"]).groupby("USUBJID", sort=True)["BASE"].first()
         return self.pop.merge(base.rename("BASE").reset_index(), on="USUBJID", how="left")
 
@@ -138,8 +153,41 @@ class Selection:
         """Population subjects with their last-visit record (missing when absent)."""
         last = self.ana[self.ana["AVISIT"].astype(str) == self.visits[-1]]
         cols = [c for c in ("USUBJID", "CHG", "PCHG", "BASE", "CRIT1FL", "CRIT2FL") if c in last]
-        return self.pop[["USUBJID", "TRT01P", "AGE", "SITEID"]].merge(last[cols], on="USUBJID",
-                                                                       how="left")
+        keep = [c for c in ("USUBJID", "TRT01P", "AGE", "SITEID") if c in self.pop]
+        return self.pop[keep].merge(last[cols], on="USUBJID", how="left")
+
+
+def _check_arms(spec: Spec, pop: pd.DataFrame, ana: pd.DataFrame, arm: str,
+                levels: list[str], parallel: bool) -> None:
+    """Refuse what would make a comparison silently wrong or impossible.
+
+    Two labels of one arm that differ only in case or surrounding spaces
+    (``ldn`` beside ``LDN``) would become a third arm; an analysis with fewer
+    than two arms holding an outcome has nothing to compare.
+    """
+    folded: dict[str, list[str]] = {}
+    for lv in levels:
+        folded.setdefault(lv.strip().upper(), []).append(lv)
+    for variants in folded.values():
+        if len(variants) > 1:
+            raise DataError(
+                f"{spec.source}: {arm} has labels that differ only in case or spaces: "
+                f"{', '.join(repr(v) for v in variants)}; expected one label per arm "
+                "(they would be analysed as different arms)"
+            )
+    outcome = next((c for c in ("CHG", "AVAL") if c in ana.columns), None)
+    with_outcome = ana if outcome is None else ana[ana[outcome].notna()]
+    have = sorted(str(x) for x in with_outcome[arm].dropna().unique())
+    if len(have) < 2:
+        planned = (sorted(str(x) for x in pop[arm].dropna().unique())
+                   if parallel and arm in pop.columns else levels)
+        missing = [lv for lv in planned if lv not in have]
+        where = "post-baseline " if parallel else ""
+        raise DataError(
+            f"{spec.source}: expected {where}{spec.parameter} outcomes in at least two "
+            f"treatment arms to compare, found them only in {', '.join(have) or 'none'}"
+            + (f" (none in {', '.join(missing)})" if missing else "")
+        )
 
 
 def select(spec: Spec, trial: Any, analysis: pd.DataFrame) -> Selection:
@@ -160,7 +208,9 @@ def select(spec: Spec, trial: Any, analysis: pd.DataFrame) -> Selection:
     Raises
     ------
     DataError
-        The population flag is not in ADSL, no record is left, or a spec visit is unknown.
+        The population flag is not in ADSL, no record is left, a spec visit is
+        unknown, fewer than two arms have an outcome, or two arm labels differ
+        only in case or spaces.
     ModelError
         ``data.reference`` is not a treatment level.
     """
@@ -192,6 +242,8 @@ def select(spec: Spec, trial: Any, analysis: pd.DataFrame) -> Selection:
             ana = ana[ana["AVISIT"].astype(str).isin(visits)]
     arm = "TRT01P" if parallel else "TRTA"
     levels = sorted(str(x) for x in ana[arm].dropna().unique())
+    _check_arms(spec, pop, ana, arm, levels, parallel)
     reference = choose_reference(levels, spec.reference)
     return Selection(spec, adsl, pop, ana.reset_index(drop=True), arm, reference, levels,
-                     visits, getattr(trial, "adae", None), getattr(trial, "adeff", None))
+                     visits, getattr(trial, "adae", None), getattr(trial, "adeff", None),
+                     trial.parameter(spec.parameter) if hasattr(trial, "parameter") else None)

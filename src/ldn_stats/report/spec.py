@@ -44,9 +44,15 @@ from typing import Any
 from ldn_stats.errors import SpecError
 from ldn_stats.vocabulary import DF_METHODS
 
-__all__ = ["ModelSpec", "Spec", "load_spec", "parse_spec"]
+__all__ = ["MAX_NAME_LENGTH", "RESERVED_NAMES", "ModelSpec", "Spec", "load_spec", "parse_spec"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+#: longest analysis name (it names a folder and files inside it)
+MAX_NAME_LENGTH = 64
+#: names of the report's own folders under the output root (compared case-insensitively)
+RESERVED_NAMES = frozenset({"appendix", "validate"})
+#: largest spec file read (a spec is a page of text)
+MAX_SPEC_BYTES = 1 << 20
 _FORMULA = re.compile(r"^[A-Za-z0-9_ +*:|()~/.,\-]+$")
 _COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -55,7 +61,7 @@ _ALLOWED: dict[str, set[str]] = {
     "analysis": {"name", "number", "title", "estimand", "seed"},
     "data": {"trial", "population", "parameter", "visits", "reference", "seed"},
     "model": {"kind", "formula", "df_method", "reml", "visit", "outcome", "period_baseline"},
-    "outputs": {"tables", "figures"},
+    "outputs": {"tables", "figures", "optional"},
 }
 
 
@@ -140,6 +146,10 @@ class Spec:
     model : ModelSpec
     tables, figures : tuple of str
         Output keys, in order of numbering.
+    optional : tuple of str
+        Tables whose input may be absent (``[outputs] optional = true`` for all,
+        or a list of keys): such a table says "not collected" instead of the
+        spec failing before anything runs.
     source : str
         The spec file name (as recorded in outputs).
     sha256 : str
@@ -181,6 +191,7 @@ class Spec:
     figures: tuple[str, ...]
     source: str
     sha256: str
+    optional: tuple[str, ...] = ()
 
     @property
     def design(self) -> str:
@@ -285,14 +296,23 @@ def parse_spec(text: str, source: str = "<spec>", base_dir: Path | None = None) 
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{source}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise SpecError(f"{source}: not valid as a spec: arrays or tables nested too deeply "
+                        "(a spec needs at most two levels)") from None
     unknown = sorted(set(doc) - _ALLOWED[""])
     if unknown:
         raise chk.fail(unknown[0], f"unknown section; expected one of {sorted(_ALLOWED[''])}")
 
     an = chk.table(doc, "analysis", True)
     name = chk.get(an, "analysis", "name", str)
+    if len(name) > MAX_NAME_LENGTH:
+        raise chk.fail("analysis.name", f"expected at most {MAX_NAME_LENGTH} characters, found "
+                       f"{len(name)} ({name[:20]!r}...)")
     if not _NAME.match(name):
         raise chk.fail("analysis.name", f"expected letters, digits, '_', '-', '.'; found {name!r}")
+    if name.lower() in RESERVED_NAMES:
+        raise chk.fail("analysis.name", f"{name!r} is the name of one of the report's own "
+                       f"folders ({', '.join(sorted(RESERVED_NAMES))}); choose another name")
     number = chk.get(an, "analysis", "number", int)
     if number < 1:
         raise chk.fail("analysis.number", f"expected a positive integer, found {number}")
@@ -339,6 +359,10 @@ def parse_spec(text: str, source: str = "<spec>", base_dir: Path | None = None) 
     ou = chk.table(doc, "outputs", True)
     tables = chk.strings(ou, "outputs", "tables", {o.key for o in outputs("table")})
     figures = chk.strings(ou, "outputs", "figures", {o.key for o in outputs("figure")})
+    # tables whose input may be absent: a "not collected" table instead of a spec error
+    raw_optional = ou.get("optional", [])
+    optional = (tables if raw_optional is True else () if raw_optional is False
+                else chk.strings(ou, "outputs", "optional", set(tables)))
     for key, names, what in (("tables", tables, "table"), ("figures", figures, "figure")):
         for n in names:
             out = get_output(what, n)
@@ -356,7 +380,7 @@ def parse_spec(text: str, source: str = "<spec>", base_dir: Path | None = None) 
         trial_path=(base / trial), population=population, parameter=parameter, visits=visits,
         reference=reference, seed=seed, derive=derive, model=model, tables=tables,
         figures=figures, source=source,
-        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), optional=optional,
     )
 
 
@@ -386,6 +410,9 @@ def load_spec(path: str | Path) -> Spec:
     """
     path = Path(path)
     try:
+        if path.is_file() and path.stat().st_size > MAX_SPEC_BYTES:
+            raise SpecError(f"{path.name}: spec file {path} is {path.stat().st_size:,} bytes; "
+                            f"expected a spec of at most {MAX_SPEC_BYTES:,} bytes")
         raw = path.read_bytes()
         text = raw.decode("utf-8")
     except OSError as exc:

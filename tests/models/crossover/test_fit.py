@@ -50,7 +50,7 @@ def test_2x2_companions_and_carryover_totals(xo2x2):
     assert set(xo.responders["threshold"]) == {30.0, 50.0}
     assert xo.responders_period_adjusted["threshold"].tolist() == [30.0, 50.0]
     assert xo.effect_sizes["measure"].tolist() == ["cohen_dz", "cohen_dav", "hedges_gav"]
-    assert list(xo.effects.columns) == ["contrast", *COLS]
+    assert list(xo.effects.columns) == ["contrast", *COLS, "estimable", "aliased"]
     assert xo.period_effects["contrast"].tolist() == ["2 - 1"]
 
 

@@ -72,7 +72,8 @@ def test_result_tables(fit):
     cols = ["estimate", "std_error", "df", "statistic", "p_value", "conf_low", "conf_high"]
     assert fit.coef.columns.tolist() == cols
     ls = fit.lsmeans("ARMCD", by="AVISIT")
-    assert ls.columns.tolist() == ["ARMCD", "AVISIT", *cols]
+    assert ls.columns.tolist() == ["ARMCD", "AVISIT", *cols, "estimable", "aliased"]
+    assert ls["estimable"].all() and (ls["aliased"] == "").all()
     pw = fit.pairwise("ARMCD", by="AVISIT")
     assert pw["contrast"].unique().tolist() == ["TRT - PBO"]
     assert pw["AVISIT"].astype(str).tolist() == ["VIS1", "VIS2", "VIS3", "VIS4"]

@@ -73,7 +73,8 @@ def _assert_same_inference(fit, ref) -> None:
     assert fit.n_obs == ref.n_obs
     _same(fit.lsmeans("ARMCD", by="AVISIT")[["estimate", "std_error", "df"]],
           ref.lsmeans("ARMCD", by="AVISIT")[["estimate", "std_error", "df"]], "LS-means")
-    _same(fit.anova().to_numpy(), ref.anova().to_numpy(), "type III tests")
+    cols = ["num_df", "den_df", "statistic", "p_value"]
+    _same(fit.anova()[cols].to_numpy(), ref.anova()[cols].to_numpy(), "type III tests")
 
 
 def test_shuffled_rows(base):

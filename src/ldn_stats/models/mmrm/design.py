@@ -35,10 +35,16 @@ import scipy.linalg
 from ldn_stats.errors import DataError, FormulaError, ModelError, SingularDesignError
 from ldn_stats.models.mmrm.formula import SPATIAL_STRUCTURES, Formula
 
-__all__ = ["ALIAS_TOLERANCE", "DesignSpec", "build_design", "is_factor"]
+__all__ = ["ALIAS_TOLERANCE", "ESTIMABILITY_TOLERANCE", "DesignSpec", "build_design",
+           "is_factor"]
 
 #: Relative tolerance below which a column counts as aliased (R ``qr()``'s default 1e-7).
 ALIAS_TOLERANCE = 1e-7
+
+#: A linear function ``l' beta`` is non-estimable when its component in the design's null
+#: space exceeds this fraction of its size (``|l' N| > tol * max|l|``, ``N`` an orthonormal
+#: null-space basis): the check of SAS's LSMEANS/ESTIMATE and of R's ``estimability``.
+ESTIMABILITY_TOLERANCE = 1e-6
 
 # A column is a product of parts: (variable, level index) for a factor indicator,
 # (variable, -1) for a numeric covariate.
@@ -156,6 +162,114 @@ class DesignSpec:
     # the encoding of every column before aliased ones were dropped, and which are kept
     _parts: tuple[tuple[_Part, ...], ...] = field(repr=False, default=())
     _keep: tuple[int, ...] = field(repr=False, default=())
+    # one null-space vector of the full design per dropped column, (n_full_columns, n_dropped):
+    # e_j minus the combination of kept columns that reproduces dropped column j
+    _null: np.ndarray | None = field(repr=False, default=None, compare=False)
+
+    # ----------------------------------------------------------------- estimability
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        """Each dropped column as the combination of kept columns it equals.
+
+        Returns
+        -------
+        dict of str to str
+            ``{"ARMTRT": "0.2222 DOSE"}``: the dropped column, then the kept
+            columns (with coefficients) that reproduce it on the data; empty
+            for a full-rank design.
+
+        Examples
+        --------
+        >>> from ldn_stats.models.mmrm.formula import parse_formula
+        >>> d = pd.DataFrame({"y": [1.0, 2, 3, 4], "a": ["p", "t", "p", "t"],
+        ...                   "dose": [0.0, 4.5, 0.0, 4.5]})
+        >>> build_design(parse_formula("y ~ dose + a"), d)[0].aliases
+        {'at': '0.2222 dose'}
+        """
+        if self._null is None or not self.dropped:
+            return {}
+        names = _all_names(self)
+        out: dict[str, str] = {}
+        dropped = [j for j in range(len(self._parts)) if j not in set(self._keep)]
+        for col, j in enumerate(dropped):
+            c = -self._null[:, col]
+            text = ""
+            for k in self._keep:
+                if abs(c[k]) > ALIAS_TOLERANCE * max(1.0, np.abs(c).max()):
+                    sign = ("-" if c[k] < 0 else "") if not text else (
+                        " - " if c[k] < 0 else " + ")
+                    text += f"{sign}{abs(c[k]):.4g} {names[k]}"
+            out[names[j]] = text or "0 (all zero on the data)"
+        return out
+
+    def full(self, L: np.ndarray) -> np.ndarray:
+        """Embed rows over the kept columns into the full parameterisation (0 for dropped).
+
+        Examples
+        --------
+        >>> from ldn_stats.models.mmrm.formula import parse_formula
+        >>> d = pd.DataFrame({"y": [1.0, 2, 3, 4], "a": ["p", "t", "p", "t"],
+        ...                   "dose": [0.0, 4.5, 0.0, 4.5]})
+        >>> spec = build_design(parse_formula("y ~ dose + a"), d)[0]
+        >>> spec.columns, spec.dropped, spec.full(np.array([[1.0, 2.0]])).tolist()
+        (('(Intercept)', 'dose'), ('at',), [[1.0, 2.0, 0.0]])
+        """
+        L = np.atleast_2d(np.asarray(L, dtype=float))
+        out = np.zeros((L.shape[0], len(self._parts)))
+        out[:, list(self._keep)] = L
+        return out
+
+    def estimability(self, L_full: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        """Which rows of ``L_full`` are estimable, and the aliased columns each depends on.
+
+        A linear function ``l' beta`` of the full parameterisation (every
+        column before aliased ones were dropped) is estimable when ``l`` lies
+        in the row space of the design, i.e. is orthogonal to its null space;
+        otherwise its value depends on how the aliased columns were resolved
+        and no number may be reported for it (SAS prints "Non-est", emmeans NA).
+
+        Parameters
+        ----------
+        L_full : numpy.ndarray, shape (q, n_full_columns)
+            Rows over the full parameterisation (:meth:`reference_grid` and
+            :meth:`term_contrasts` with ``full=True``, or :meth:`full`).
+
+        Returns
+        -------
+        estimable : numpy.ndarray of bool, shape (q,)
+        aliased : list of str
+            Per row, the dropped columns it loads on (comma-separated; ``""``
+            when estimable).
+
+        Examples
+        --------
+        >>> from ldn_stats.models.mmrm.formula import parse_formula
+        >>> d = pd.DataFrame({"y": [1.0, 2, 3, 4], "a": ["p", "t", "p", "t"],
+        ...                   "dose": [0.0, 4.5, 0.0, 4.5]})
+        >>> spec = build_design(parse_formula("y ~ dose + a"), d)[0]
+        >>> _, L = spec.reference_grid("a", full=True)
+        >>> ok, aliased = spec.estimability(np.vstack([L, L[1] - L[0]]))
+        >>> ok.tolist(), aliased
+        ([False, False, False], ['at', 'at', 'at'])
+        """
+        L_full = np.atleast_2d(np.asarray(L_full, dtype=float))
+        q = L_full.shape[0]
+        if self._null is None or self._null.shape[1] == 0 or q == 0:
+            return np.ones(q, dtype=bool), [""] * q
+        basis, _ = np.linalg.qr(self._null)
+        size = np.abs(L_full).max(axis=1)
+        size = np.where(size > 0, size, 1.0)
+        ok = np.abs(L_full @ basis).max(axis=1) <= ESTIMABILITY_TOLERANCE * size
+        names = _all_names(self)
+        dropped = [j for j in range(len(self._parts)) if j not in set(self._keep)]
+        unit = self._null / np.linalg.norm(self._null, axis=0)
+        loads = np.abs(L_full @ unit) > ESTIMABILITY_TOLERANCE * size[:, None]
+        aliased = ["" if ok[i] else
+                   ", ".join(names[dropped[k]] for k in np.flatnonzero(loads[i])) or
+                   ", ".join(self.dropped)
+                   for i in range(q)]
+        return ok, aliased
 
     # ----------------------------------------------------------------- encoding
 
@@ -272,7 +386,8 @@ class DesignSpec:
         )
 
     def reference_grid(
-        self, specs: str | Sequence[str], by: str | Sequence[str] | None = None
+        self, specs: str | Sequence[str], by: str | Sequence[str] | None = None,
+        *, full: bool = False,
     ) -> tuple[pd.DataFrame, np.ndarray]:
         """LS-means reference grid and its L matrix (SAS LSMEANS, emmeans).
 
@@ -282,6 +397,9 @@ class DesignSpec:
             Factors whose level combinations get an LS-mean.
         by : str or sequence of str, optional
             Factors to condition on; they vary slowest in the grid.
+        full : bool, default False
+            Return ``L`` over every column before aliased ones were dropped
+            (for :meth:`estimability`) instead of the kept columns.
 
         Returns
         -------
@@ -301,8 +419,8 @@ class DesignSpec:
         -----
         Equal weights over the levels of every other factor in the fixed
         effects; numeric covariates at their mean over the used rows. With
-        aliased (dropped) columns an LS-mean may be non-estimable; the L
-        columns of dropped terms are simply left out (no estimability check).
+        aliased (dropped) columns an LS-mean may be non-estimable: check the
+        full ``L`` with :meth:`estimability` (``MMRMResult.lsmeans`` does).
 
         Examples
         --------
@@ -352,13 +470,19 @@ class DesignSpec:
                 values[f] = np.full((n, k), 1.0 / k)
         for v, mean in self.numerics.items():
             values[v] = np.full(n, mean)
-        L = self._evaluate(values, n)[:, list(self._keep)]
-        return grid, L
+        L = self._evaluate(values, n)
+        return grid, (L if full else L[:, list(self._keep)])
 
     # ----------------------------------------------------------------- type III
 
-    def term_contrasts(self) -> dict[str, np.ndarray]:
+    def term_contrasts(self, *, full: bool = False) -> dict[str, np.ndarray]:
         """SAS type III hypothesis matrix of every fixed-effect term.
+
+        Parameters
+        ----------
+        full : bool, default False
+            Rows over every column before aliased ones were dropped (for
+            :meth:`estimability`); the rows kept are the same either way.
 
         Returns
         -------
@@ -419,22 +543,48 @@ class DesignSpec:
                 k = len(self.factors[f])
                 D = np.hstack([-np.ones((k - 1, 1)), np.eye(k - 1)])
                 C = np.kron(C, D)
-            L = (C @ M)[:, keep]
-            out[":".join(term)] = _independent_rows(L)
+            L_all = C @ M
+            rows = _independent_rows(L_all[:, keep], index=True)
+            out[":".join(term)] = (L_all if full else L_all[:, keep])[rows]
         return out
 
 
-def _independent_rows(L: np.ndarray) -> np.ndarray:
-    """The rows of L forming a basis of its row space, in their original order."""
-    if L.size == 0:
-        return L
-    scale = np.abs(L).max()
-    if scale == 0:
-        return L[:0]
-    _, R, piv = scipy.linalg.qr(L.T, pivoting=True, mode="economic")
-    diag = np.abs(np.diag(R))
-    rank = int(np.sum(diag > ALIAS_TOLERANCE * max(diag[0], 1e-300) * max(L.shape)))
-    return L[np.sort(piv[:rank])]
+def _independent_rows(L: np.ndarray, index: bool = False) -> np.ndarray:
+    """The rows of L forming a basis of its row space, in their original order.
+
+    With ``index`` the row indices are returned instead of the rows.
+    """
+    if L.size == 0 or np.abs(L).max() == 0:
+        rows = np.arange(0, dtype=np.intp)
+    else:
+        _, R, piv = scipy.linalg.qr(L.T, pivoting=True, mode="economic")
+        diag = np.abs(np.diag(R))
+        rank = int(np.sum(diag > ALIAS_TOLERANCE * max(diag[0], 1e-300) * max(L.shape)))
+        rows = np.sort(piv[:rank])
+    return rows if index else L[rows]
+
+
+def _all_names(spec: DesignSpec) -> list[str]:
+    """Names of every column before aliased ones were dropped."""
+    names = [""] * len(spec._parts)
+    for j, name in zip(spec._keep, spec.columns, strict=True):
+        names[j] = name
+    dropped = [j for j in range(len(spec._parts)) if j not in set(spec._keep)]
+    for j, name in zip(dropped, spec.dropped, strict=True):
+        names[j] = name
+    return names
+
+
+def _null_space(X: np.ndarray, keep: Sequence[int], drop: Sequence[int]) -> np.ndarray:
+    """One null vector of ``X`` per dropped column: ``e_j - (coefficients on kept columns)``."""
+    N = np.zeros((X.shape[1], len(drop)))
+    if not drop:
+        return N
+    coef, *_ = np.linalg.lstsq(X[:, list(keep)], X[:, list(drop)], rcond=None)
+    for col, j in enumerate(drop):
+        N[j, col] = 1.0
+        N[list(keep), col] = -coef[:, col]
+    return N
 
 
 def _resolve_weights(weights, data: pd.DataFrame) -> np.ndarray | None:
@@ -445,10 +595,19 @@ def _resolve_weights(weights, data: pd.DataFrame) -> np.ndarray | None:
             raise FormulaError(f"weights column {weights!r} is not in the data")
         w = data[weights]
     else:
-        w = pd.Series(np.asarray(weights, dtype=float))
+        try:
+            w = pd.Series(np.asarray(weights, dtype=float))
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"weights: expected numbers, found {exc}") from None
         if len(w) != len(data):
             raise DataError(f"weights have {len(w)} values, the data {len(data)} rows")
-    return pd.to_numeric(w, errors="coerce").to_numpy(dtype=float)
+    values = pd.to_numeric(w, errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(np.isnan(values) & w.notna().to_numpy())
+    if bad.size:
+        name = f"weights column {weights!r}" if isinstance(weights, str) else "weights"
+        raise DataError(f"{name}, row {int(bad[0])}: expected a number, found "
+                        f"{w.iloc[bad[0]]!r} ({bad.size} such rows)")
+    return values
 
 
 def _column_parts(
@@ -627,6 +786,7 @@ def build_design(
         dropped=tuple(names[j] for j in drop),
         _parts=tuple(parts),
         _keep=keep,
+        _null=_null_space(X_full, keep, drop) if keep else None,
     )
     if not keep:
         raise ModelError(f"the design of {formula.text!r} has no columns")

@@ -26,7 +26,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ldn_stats.errors import ConvergenceError, ModelError, SingularDesignError
+from ldn_stats.errors import (
+    ConvergenceError,
+    DataError,
+    FormulaError,
+    ModelError,
+    SingularDesignError,
+)
 from ldn_stats.models.mmrm.covariance import MarginalCovariance, get_structure
 from ldn_stats.models.mmrm.design import DesignSpec, build_design
 from ldn_stats.models.mmrm.df import DF_METHODS, Inference, t_tests
@@ -279,6 +285,9 @@ def mmrm(
     >>> fit.covariance.shape
     (3, 3)
     """
+    if not isinstance(formula, str | Formula):
+        raise FormulaError(f"formula: expected a string such as 'Y ~ ARM * VISIT + "
+                           f"us(VISIT | ID)', found {type(formula).__name__} {formula!r}")
     with pinned_blas():
         return _mmrm(formula, data, reml, df_method, weights, vcov, conf_level,
                      accept_nonconvergence, optimizer, kr_parametrization, start)
@@ -331,6 +340,8 @@ def _mmrm(formula, data, reml, df_method, weights, vcov, conf_level, accept_nonc
             f"aliased columns ({', '.join(spec.dropped) or 'none'})"
         )
     subject, clusters, re_names = _subject_and_clusters(f, d)
+    _check_subject_ids(d[subject], subject)
+    _check_scale(y, f.response)
     cov = f.covariance
     structure = None
     pos = coords = group = None
@@ -348,6 +359,7 @@ def _mmrm(formula, data, reml, df_method, weights, vcov, conf_level, accept_nonc
             group = spec.codes(d, cov.group)
     model = MarginalCovariance(structure, times=times, groups=groups,
                                n_re=len(f.random), re_names=re_names)
+    _check_identifiable(f, model, X.shape[1], d[subject].to_numpy(), pos, group)
     lik = Likelihood(X, y, d[subject].to_numpy(), model, pos=pos, coords=coords, group=group,
                      clusters=clusters, weights=w, reml=reml)
     def simpler_fit(name: str):
@@ -544,6 +556,98 @@ def _degenerate(model: MarginalCovariance, theta: np.ndarray,
         if at_zero[r] and (skip is None or not skip[r]):
             return f"variance of random effect {name} is at zero (boundary)"
     return None
+
+
+def _check_subject_ids(ids: pd.Series, name: str) -> None:
+    """Refuse a subject column that mixes numbers and text (``3`` beside ``"3x"``)."""
+    if not pd.api.types.is_object_dtype(ids.dtype):
+        return
+    text = ids.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    if text.any() and not text.all():
+        i, j = int(np.flatnonzero(text)[0]), int(np.flatnonzero(~text)[0])
+        raise DataError(f"subject column {name!r} mixes text and numbers (row {i}: "
+                        f"{ids.iloc[i]!r}, row {j}: {ids.iloc[j]!r}); expected one type, "
+                        "e.g. convert it with .astype(str)")
+
+
+#: Outcome standard deviations outside this range under/overflow the covariance derivatives.
+SCALE_RANGE = (1e-50, 1e50)
+
+
+def _check_scale(y: np.ndarray, name: str) -> None:
+    """Refuse an outcome whose scale would silently make the df infinite."""
+    sd = float(np.std(y)) if y.size > 1 else 0.0
+    lo, hi = SCALE_RANGE
+    if not np.isfinite(y).all():
+        i = int(np.flatnonzero(~np.isfinite(y))[0])
+        raise DataError(f"outcome {name!r}, row {i}: expected a finite number, found {y[i]}")
+    if sd and not lo <= sd <= hi:
+        raise ModelError(f"outcome {name!r} has standard deviation {sd:.3g}, outside "
+                         f"{lo:g}..{hi:g} where the covariance derivatives under- or overflow; "
+                         "rescale it (change its units) and fit again")
+
+
+#: Structures to suggest instead, fewest parameters last: name -> parameters for m visits.
+_SMALLER = (("toeph", lambda m: 2 * m - 1), ("ar1h", lambda m: m + 1), ("toep", lambda m: m),
+            ("cs", lambda m: 2), ("ar1", lambda m: 2))
+
+
+def _check_identifiable(f: Formula, model: MarginalCovariance, p: int, subjects: np.ndarray,
+                        pos: np.ndarray | None, group: np.ndarray | None) -> None:
+    """Refuse, before any fitting, a covariance model the data cannot identify.
+
+    The covariance parameters must be fewer than the observations left after
+    the fixed effects (REML's ``n - p``); an unstructured covariance of ``m``
+    visits needs at least ``m`` subjects in each group and, for each pair of
+    visits, a subject seen at both (else that covariance is not estimable).
+    The message names the structures with fewer parameters.
+    """
+    n = len(subjects)
+    k = model.n_theta
+    cov = f.covariance
+    m = len(model.times)
+    name = cov.structure if cov is not None else "residual"
+
+    def advice() -> str:
+        if not m:
+            return "choose a model with fewer parameters"
+        options = [f"{s}() ({count(m)} per group)" for s, count in _SMALLER
+                   if count(m) < model.k_group]
+        return "choose a structure with fewer parameters: " + ", ".join(options)
+
+    if k > n - p:
+        raise ModelError(
+            f"{name}() over {m} visits has {k:,} covariance parameters, but the data have "
+            f"{n:,} observations and {p} fixed effects ({n - p:,} left for the covariance); "
+            f"the model is not identifiable: {advice()}"
+        )
+    if cov is None or cov.structure != "us" or pos is None:
+        return
+    codes = pd.factorize(subjects)[0]
+    if len(np.unique(codes.astype(np.int64) * m + pos)) < n:
+        return  # two rows of a subject at one visit: the likelihood says so, more precisely
+    gcodes = np.zeros(n, dtype=np.intp) if group is None else group
+    for g, label in enumerate(model.groups):
+        rows = gcodes == g
+        seen = np.zeros((codes.max() + 1, m), dtype=bool)
+        seen[codes[rows], pos[rows]] = True
+        seen = seen[seen.any(axis=1)]
+        where = f" in group {label!r}" if label else ""
+        if len(seen) < m:
+            raise ModelError(
+                f"us() over {m} visits{where} has {m * (m + 1) // 2:,} covariance parameters "
+                f"but only {len(seen)} subjects; an unstructured covariance needs at least "
+                f"as many subjects as visits: {advice()}"
+            )
+        both = seen.T.astype(np.int64) @ seen.astype(np.int64)
+        never = np.argwhere(both == 0)
+        if len(never):
+            a, b = never[0]
+            raise ModelError(
+                f"us() over {m} visits{where}: no subject has both visit "
+                f"{model.times[a]!r} and visit {model.times[b]!r}, so their covariance is "
+                f"not estimable: {advice()}"
+            )
 
 
 def _between_within(spec: DesignSpec, X, lik: Likelihood, subject) -> np.ndarray:

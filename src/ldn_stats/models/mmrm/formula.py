@@ -36,6 +36,7 @@ from ldn_stats.errors import FormulaError
 
 __all__ = [
     "COVARIANCE_STRUCTURES",
+    "MAX_TERMS",
     "SPATIAL_STRUCTURES",
     "CovTerm",
     "Formula",
@@ -47,6 +48,10 @@ __all__ = [
 COVARIANCE_STRUCTURES: tuple[str, ...] = (
     "us", "cs", "csh", "ar1", "ar1h", "ad", "adh", "toep", "toeph", "sp_exp", "sp_gau",
 )
+#: Most fixed-effect terms a formula may have (``a*b*...`` is refused before it
+#: expands past this: 26 crossed factors would give 2^26 - 1 terms).
+MAX_TERMS = 256
+
 #: Spatial structures, whose "time" part is one or more numeric coordinates.
 SPATIAL_STRUCTURES: tuple[str, ...] = ("sp_exp", "sp_gau")
 
@@ -341,11 +346,22 @@ class _Parser:
         factors = [self._inter()]
         while self._accept("*"):
             factors.append(self._inter())
-        # a*b*c -> every non-empty combination, in R's expansion order
-        out: list[tuple[str, ...]] = [()]
+        # a*b*c -> every non-empty combination, in R's expansion order; duplicates (a*a,
+        # a*b*a:b) are removed as the expansion goes, so memory stays within the cap
+        out: dict[frozenset[str], tuple[str, ...]] = {frozenset(): ()}
         for fac in factors:
-            out = out + [prev + fac for prev in out]
-        return [t for t in out if t]
+            for key, prev in list(out.items()):
+                new = key | frozenset(fac)
+                if new not in out:
+                    out[new] = prev + tuple(v for v in fac if v not in key)
+                    if len(out) - 1 > MAX_TERMS:
+                        raise FormulaError(
+                            f"formula {_short(self.text)}: the product of {len(factors)} "
+                            f"factors expands to more than {MAX_TERMS} terms (up to "
+                            f"{2 ** min(len(factors), 64) - 1:,}); expected at most "
+                            f"{MAX_TERMS}: name the interactions you need with ':'"
+                        )
+        return [t for t in out.values() if t]
 
     def _inter(self) -> tuple[str, ...]:
         if self.tok.kind == "num":
@@ -415,8 +431,16 @@ class _Parser:
                 continue
             seen[key] = tuple(sorted(t, key=var_order.__getitem__))
         terms = list(seen.values())  # insertion order = appearance
+        if len(terms) > MAX_TERMS:
+            raise FormulaError(f"the formula has {len(terms)} fixed-effect terms; expected at "
+                               f"most {MAX_TERMS}")
         terms.sort(key=len)  # stable: by order of interaction, then appearance
         return tuple(terms)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """``text`` quoted, cut to ``limit`` characters for a message."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f" (+{len(text) - limit})"
 
 
 def parse_formula(text: str) -> Formula:

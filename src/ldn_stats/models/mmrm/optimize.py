@@ -146,6 +146,8 @@ def _assess(problem, theta, check) -> tuple[bool, str, float, float, np.ndarray 
     gnorm = float(np.max(np.abs(g))) if g.size else 0.0
     try:
         H = problem.hessian(theta)
+    except MemoryError:
+        raise  # not a convergence failure: the caller must see it as what it is
     except Exception as exc:
         return False, f"Hessian failed: {exc}", f, gnorm, None
     if not np.all(np.isfinite(H)):
@@ -221,6 +223,8 @@ def minimize_objective(
         for method in methods:
             try:
                 res = _run(method, problem, np.asarray(x0, dtype=float))
+            except MemoryError:
+                raise  # not a convergence failure: the caller must see it as what it is
             except Exception as exc:
                 attempts.append(Attempt(method, start_name, np.nan, np.nan, 0, False,
                                         f"failed: {exc}"))
@@ -470,6 +474,8 @@ def newton_minimize(
                 fw, _ = problem.value_and_grad(xw)
                 if np.isfinite(fw):
                     tries.append((f"{start_name} (after {nw} L-BFGS-B iterations)", xw, nw))
+            except MemoryError:  # out of memory is not a failed attempt: say so
+                raise
             except Exception as exc:  # recorded as a failed attempt
                 attempts.append(Attempt("L-BFGS-B", start_name, np.nan, np.nan, 0, False,
                                         f"failed: {exc}"))
@@ -477,6 +483,8 @@ def newton_minimize(
         for where, xs, n0 in tries:
             try:
                 x, f, g, H, it, ok, msg, dec = trust_newton(problem, xs, check=check, tol=tol)
+            except MemoryError:
+                raise
             except Exception as exc:  # recorded as a failed attempt
                 attempts.append(Attempt(label, where, np.nan, np.nan, 0, False, f"failed: {exc}"))
                 continue
