@@ -85,3 +85,15 @@ def test_diary_kind_refuses_endpoint_outputs():
     ok = head + '[outputs]\ntables = ["lsmeans", "model"]\nfigures = ["residuals"]\n'
 
     assert parse_spec(ok, source="d.toml").model.kind == "crossover-diary"
+
+
+def test_each_responder_key_means_one_table():
+    # 'responders' is the parallel table; a crossover asks for 'paired_responders'
+    xo = CROSSOVER_SPEC.replace('tables = ["baseline"', 'tables = ["responders", "baseline"')
+    with pytest.raises(SpecError, match="'responders' applies to parallel designs"):
+        parse_spec(xo)
+    par = PARALLEL_SPEC.replace('tables = ["baseline"', 'tables = ["paired_responders", "baseline"')
+    with pytest.raises(SpecError, match="'paired_responders' applies to crossover designs"):
+        parse_spec(par)
+    ok = CROSSOVER_SPEC.replace('tables = ["baseline"', 'tables = ["paired_responders", "baseline"')
+    assert parse_spec(ok).tables[0] == "paired_responders"

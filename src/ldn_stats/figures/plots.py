@@ -1,8 +1,10 @@
 """The report's figures: numeric data in, a styled matplotlib Figure out.
 
 Every function draws inside :func:`~ldn_stats.figures.style.figure_style`,
-takes already-computed numbers (plus colours) and returns the Figure; saving is
-:func:`~ldn_stats.figures.style.save_figure`.  Callers close figures.
+takes already-computed numbers and returns a :class:`matplotlib.figure.Figure`;
+saving is :func:`~ldn_stats.figures.style.save_figure`.  Callers close figures.
+``colours`` is always a mapping of group label to colour, in legend order; column
+arguments (``group``, ``value``, ``subject``, ...) name columns of the data.
 
 Examples
 --------
@@ -96,13 +98,7 @@ def mean_change_plot(summary: pd.DataFrame, visits: Sequence[str],
         ``visit, group, mean, conf_low, conf_high``.
     visits : sequence of str
         Visit labels in order (x axis).
-    colours : mapping of str to str
-        Group -> colour.
     ylabel : str
-
-    Returns
-    -------
-    matplotlib.figure.Figure
 
     Examples
     --------
@@ -143,12 +139,7 @@ def trajectories_plot(data: pd.DataFrame, *, subject: str, group: str, visit: st
         Column names.
     visits : sequence of str
         Visit order.
-    colours : mapping of str to str
     ylabel : str
-
-    Returns
-    -------
-    matplotlib.figure.Figure
 
     Examples
     --------
@@ -190,12 +181,6 @@ def responder_curve_plot(final: pd.DataFrame, *, group: str, value: str,
     ----------
     final : pandas.DataFrame
         One row per subject with ``value`` = percent change from baseline.
-    group, value : str
-    colours : mapping of str to str
-
-    Returns
-    -------
-    matplotlib.figure.Figure
 
     Notes
     -----
@@ -239,12 +224,6 @@ def waterfall_plot(final: pd.DataFrame, *, group: str, value: str,
     ----------
     final : pandas.DataFrame
         One row per subject.
-    group, value : str
-    colours : mapping of str to str
-
-    Returns
-    -------
-    matplotlib.figure.Figure
 
     Examples
     --------
@@ -281,10 +260,6 @@ def forest_plot(effects: pd.DataFrame, xlabel: str) -> Figure:
         ``subgroup, level, n, estimate, conf_low, conf_high`` (one contrast).
     xlabel : str
 
-    Returns
-    -------
-    matplotlib.figure.Figure
-
     Examples
     --------
     >>> import pandas as pd
@@ -320,13 +295,7 @@ def crossover_period_plot(data: pd.DataFrame, *, subject: str, period: str, sequ
     data : pandas.DataFrame
         One row per subject and period.
     subject, period, sequence, value : str
-    colours : mapping of str to str
-        Sequence -> colour.
     ylabel : str
-
-    Returns
-    -------
-    matplotlib.figure.Figure
 
     Examples
     --------
@@ -370,12 +339,7 @@ def within_subject_plot(diffs: pd.DataFrame, *, value: str, group: str,
     diffs : pandas.DataFrame
         One row per subject: ``value`` (treatment minus reference), ``group`` (sequence).
     value, group : str
-    colours : mapping of str to str
     xlabel : str
-
-    Returns
-    -------
-    matplotlib.figure.Figure
 
     Examples
     --------
@@ -415,10 +379,6 @@ def residual_plot(fitted: np.ndarray, residuals: np.ndarray) -> Figure:
     Parameters
     ----------
     fitted, residuals : numpy.ndarray
-
-    Returns
-    -------
-    matplotlib.figure.Figure
 
     Notes
     -----
@@ -466,10 +426,6 @@ def heatmap_plot(matrix: pd.DataFrame, title: str, *, correlation: bool = True) 
     title : str
     correlation : bool, default True
         Use a fixed -1..1 diverging scale (else the data range, sequential).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
 
     Examples
     --------

@@ -132,12 +132,9 @@ class LinearModelResult:
 
         Examples
         --------
-        >>> import numpy as np, pandas as pd
-        >>> from ldn_stats import mmrm
-        >>> rng = np.random.default_rng(3)
-        >>> d = pd.DataFrame({"ID": np.repeat(np.arange(20), 2), "V": np.tile(["a", "b"], 20)})
-        >>> d["Y"] = rng.normal(size=40) + (d["V"] == "b")
-        >>> fit = mmrm("Y ~ V + cs(V | ID)", d)
+        >>> import pandas as pd
+        >>> from ldn_stats.models.ols import ols
+        >>> fit = ols("Y ~ G", pd.DataFrame({"G": list("aabb"), "Y": [1.0, 2.0, 3.0, 5.0]}))
         >>> fit.contrast([[0.0, 1.0]]).columns.tolist()[-4:]
         ['conf_low', 'conf_high', 'estimable', 'aliased']
         """
@@ -184,12 +181,10 @@ class LinearModelResult:
 
         Examples
         --------
-        >>> import numpy as np, pandas as pd
-        >>> from ldn_stats import mmrm
-        >>> rng = np.random.default_rng(3)
-        >>> d = pd.DataFrame({"ID": np.repeat(np.arange(20), 2), "V": np.tile(["a", "b"], 20)})
-        >>> d["Y"] = rng.normal(size=40)
-        >>> mmrm("Y ~ V + cs(V | ID)", d).lsmeans("V")["V"].tolist()
+        >>> import pandas as pd
+        >>> from ldn_stats.models.ols import ols
+        >>> d = pd.DataFrame({"V": list("abab"), "X": [1.0, 2.0, 3.0, 4.0], "Y": [1.0, 3, 2, 5]})
+        >>> ols("Y ~ V + X", d).lsmeans("V")["V"].tolist()
         ['a', 'b']
         """
         grid, L_full = self.spec.reference_grid(specs, by, full=True)
@@ -257,12 +252,10 @@ class LinearModelResult:
 
         Examples
         --------
-        >>> import numpy as np, pandas as pd
-        >>> from ldn_stats import mmrm
-        >>> rng = np.random.default_rng(3)
-        >>> d = pd.DataFrame({"ID": np.repeat(np.arange(20), 2), "V": np.tile(["a", "b"], 20)})
-        >>> d["Y"] = rng.normal(size=40)
-        >>> mmrm("Y ~ V + cs(V | ID)", d).anova().index.tolist()
+        >>> import pandas as pd
+        >>> from ldn_stats.models.ols import ols
+        >>> d = pd.DataFrame({"V": list("aabbcc"), "Y": [1.0, 2.0, 3.0, 5.0, 4.0, 4.5]})
+        >>> ols("Y ~ V", d).anova().index.tolist()
         ['V']
         """
         out = []
@@ -287,14 +280,12 @@ class LinearModelResult:
 
         Examples
         --------
-        >>> import numpy as np, pandas as pd
-        >>> from ldn_stats import mmrm
-        >>> rng = np.random.default_rng(3)
-        >>> d = pd.DataFrame({"ID": np.repeat(np.arange(20), 2), "V": np.tile(["a", "b"], 20)})
-        >>> d["Y"] = rng.normal(size=40)
-        >>> fit = mmrm("Y ~ V + cs(V | ID)", d)
+        >>> import pandas as pd
+        >>> from ldn_stats.models.ols import ols
+        >>> d = pd.DataFrame({"X": [0.0, 1.0, 2.0, 3.0], "Y": [1.0, 2.9, 5.1, 7.0]})
+        >>> fit = ols("Y ~ X", d)
         >>> len(fit.predict()), len(fit.predict(d.head(3)))
-        (40, 3)
+        (4, 3)
         """
         if newdata is None:
             return pd.Series(self._fitted, index=self._index, name="predicted")

@@ -1,9 +1,12 @@
 """The report's tables: numeric summaries and model results in, :class:`Table` out.
 
-Each builder takes numbers (from :mod:`ldn_stats.tables.summaries` or an
-:class:`~ldn_stats.report.fit.AnalysisResult`) and formats them with
-:mod:`ldn_stats.tables.format`; footnotes name the population, the model and
-the degrees-of-freedom method.
+Each builder takes numbers (from :mod:`ldn_stats.tables.summaries` or a
+model's inference tables) and formats them with :mod:`ldn_stats.tables.format`.
+Every builder also takes ``number`` (the table number, ``"<section>.<k>"``) and
+``footnotes`` (a sequence of str naming the population, the model and the
+degrees-of-freedom method), and returns a :class:`~ldn_stats.tables.table.Table`
+whose ``numeric`` frame keeps the numbers and whose ``display`` frame is the
+formatted text.
 
 Examples
 --------
@@ -58,11 +61,8 @@ def baseline_table(summary: pd.DataFrame, *, number: str, baseline_label: str,
     ----------
     summary : pandas.DataFrame
         From :func:`~ldn_stats.tables.summaries.baseline_summary`.
-    number : str
-        Table number.
     baseline_label : str
         Row label of the baseline pain variable.
-    footnotes : sequence of str
     decimals : int, default 1
     title : str, default "Baseline characteristics by arm"
 
@@ -113,12 +113,6 @@ def disposition_table(summary: pd.DataFrame, *, number: str,
     ----------
     summary : pandas.DataFrame
         From :func:`~ldn_stats.tables.summaries.disposition_summary`.
-    number : str
-    footnotes : sequence of str
-
-    Returns
-    -------
-    Table
 
     Examples
     --------
@@ -159,8 +153,6 @@ def lsmeans_table(lsmeans: pd.DataFrame, differences: pd.DataFrame, *, number: s
         ``visit, group, estimate, std_error`` ...
     differences : pandas.DataFrame
         ``visit, contrast, estimate, p_value, conf_low, conf_high`` ...
-    number : str
-    footnotes : sequence of str
     decimals : int, default 2
     title, key : str
 
@@ -221,13 +213,7 @@ def crossover_effects_table(differences: pd.DataFrame, extra: dict[str, pd.DataF
         Treatment contrasts with the inference columns.
     extra : dict of str to pandas.DataFrame
         ``period_effects`` and ``carryover`` (either may be empty or absent).
-    number : str
-    footnotes : sequence of str
     decimals : int, default 2
-
-    Returns
-    -------
-    Table
 
     Examples
     --------
@@ -267,13 +253,7 @@ def responder_table(summary: pd.DataFrame, *, number: str, reference: str,
     ----------
     summary : pandas.DataFrame
         From :func:`~ldn_stats.tables.summaries.responder_summary`.
-    number : str
     reference : str
-    footnotes : sequence of str
-
-    Returns
-    -------
-    Table
 
     Examples
     --------
@@ -319,12 +299,6 @@ def paired_responder_table(summary: pd.DataFrame | None, *, number: str,
         ``threshold, n, responders_a, responders_b, n_b_only, n_a_only, estimate,
         conf_low, conf_high, p_value``; None or empty (not a 2x2 design, or no percent
         change) gives a table saying so.
-    number : str
-    footnotes : sequence of str
-
-    Returns
-    -------
-    Table
 
     Examples
     --------
@@ -355,7 +329,7 @@ def paired_responder_table(summary: pd.DataFrame | None, *, number: str,
     if not rows:
         notes = (*notes, "Not available: paired responders need a 2x2 design with percent "
                  "change.")
-    return Table(number, "responders", "Responders at >= 30% and >= 50% pain reduction "
+    return Table(number, "paired_responders", "Responders at >= 30% and >= 50% pain reduction "
                  "(paired, crossover)", summary, pd.DataFrame(rows, columns=cols), notes)
 
 
@@ -367,12 +341,6 @@ def adverse_event_table(summary: pd.DataFrame, *, number: str,
     ----------
     summary : pandas.DataFrame
         From :func:`~ldn_stats.tables.summaries.adverse_event_summary`.
-    number : str
-    footnotes : sequence of str
-
-    Returns
-    -------
-    Table
 
     Examples
     --------
@@ -405,12 +373,6 @@ def model_table(details: Sequence[tuple[str, object]], *, number: str,
     details : sequence of (str, object)
         Item and value; non-integer numbers are shown with 4 decimals, integers
         as integers, text as is.
-    number : str
-    footnotes : sequence of str
-
-    Returns
-    -------
-    Table
 
     Examples
     --------

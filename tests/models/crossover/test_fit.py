@@ -222,3 +222,17 @@ def test_period_labels_are_ordered_numerically(xo2x2):
     np.testing.assert_allclose(b.hills_armitage[COLS].to_numpy(float),
                                a.hills_armitage[COLS].to_numpy(float), rtol=1e-10)
     assert b.period_effects["contrast"].tolist() == ["10 - 9"]
+
+
+def test_result_surface_delegates_to_the_mixed_model(xo2x2):
+    # the crossover result has the linear-model surface: coef, pairwise(), anova(), glance()
+    xo = crossover(xo2x2, df_method="kenward-roger")
+    pw = xo.pairwise().iloc[0]
+    eff = xo.effects.iloc[0]
+    assert pw["contrast"] == eff["contrast"] == "LDN - PBO"
+    for col in ["estimate", "std_error", "df", "p_value"]:
+        assert pw[col] == pytest.approx(eff[col], rel=1e-12), col
+    assert xo.coef.equals(xo.model.coef)
+    assert "TRTA" in xo.anova().index
+    g = xo.glance()
+    assert len(g) == 1 and g.loc[0, "design"] == "2x2" and g.loc[0, "icc"] == xo.icc

@@ -21,22 +21,7 @@ True
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from ldn_stats.models.crossover.diary import diary_crossover
+from ldn_stats.models.crossover.fit import CrossoverResult, crossover
 
-# imported on first use, so that the submodules (formula, design, ...) can be used by
-# the other model layers without loading the whole fit machinery
-_EXPORTS = {
-    "crossover": "ldn_stats.models.crossover.fit",
-    "CrossoverResult": "ldn_stats.models.crossover.fit",
-    "diary_crossover": "ldn_stats.models.crossover.diary",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__all__ = ["CrossoverResult", "crossover", "diary_crossover"]

@@ -136,6 +136,49 @@ class CrossoverResult:
     df_method: str
     responders_period_adjusted: pd.DataFrame | None = None
 
+    # the linear-model surface, from the fitted mixed model
+    @property
+    def coef(self) -> pd.DataFrame:
+        """Fixed-effect coefficients of the mixed model (the INFERENCE columns)."""
+        return self.model.coef
+
+    def contrast(self, L, joint: bool = False, conf_level: float | None = None):
+        """t tests of ``L beta`` in the mixed model (see :meth:`MMRMResult.contrast`)."""
+        return self.model.contrast(L, joint=joint, conf_level=conf_level)
+
+    def pairwise(self, specs: str | None = None, by=None,
+                 conf_level: float | None = None) -> pd.DataFrame:
+        """Differences of LS-means between levels (default: between treatments)."""
+        return self.model.pairwise(specs or self._treatment, by=by, conf_level=conf_level)
+
+    def anova(self) -> pd.DataFrame:
+        """Type III F tests of the mixed model's terms under its df method."""
+        return self.model.anova()
+
+    def glance(self) -> pd.DataFrame:
+        """One row: the mixed model's summary plus the design, subjects and ICC.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from ldn_stats.models.crossover.designs import williams_design
+        >>> rows = [(f"S{i}", "-".join(seq), p, t, 50 + i % 5 + 3 * p - 4 * (t == "B")
+        ...          + (i * p) % 3) for i, seq in enumerate(williams_design(2) * 4)
+        ...         for p, t in enumerate(seq, start=1)]
+        >>> d = pd.DataFrame(rows, columns=["USUBJID", "TRTSEQP", "APERIOD", "TRTA", "AVAL"])
+        >>> xo = crossover(d, df_method="satterthwaite")
+        >>> xo.glance().loc[0, "design"], xo.pairwise()["contrast"].tolist()
+        ('2x2', ['B - A'])
+        """
+        out = self.model.glance()
+        out.insert(0, "design", self.design)
+        out["icc"] = float(self.icc)
+        return out
+
+    @property
+    def _treatment(self) -> str:
+        return str(self.lsmeans.columns[0])
+
 
 def _period_label(value: object) -> str:
     if isinstance(value, float | np.floating) and float(value).is_integer():

@@ -3,9 +3,9 @@
 Each builder reads the :class:`~ldn_stats.report.selection.Selection` and the
 kind's :class:`~ldn_stats.report.kinds.KindFit`, summarises with
 :mod:`ldn_stats.tables.summaries` and lays out with
-:mod:`ldn_stats.tables.catalogue`.  The key ``responders`` is the parallel
-responder table; a crossover's paired responder table is ``paired_responders``
-(``responders`` in a crossover spec is read as that for compatibility).
+:mod:`ldn_stats.tables.catalogue`.  Each key means one table: ``responders``
+is the parallel responder table (arms at the last visit), ``paired_responders``
+the within-subject responder table of a 2x2 crossover.
 
 Examples
 --------
@@ -97,11 +97,9 @@ def paired_responders(sel: Selection, fit: KindFit, number: str) -> Table:
                    "the period end of at least the threshold's reduction."))
 
 
-@table("responders", designs=("parallel", "crossover"))
+@table("responders", designs=("parallel",))
 def responders(sel: Selection, fit: KindFit, number: str) -> Table:
-    """Responders at the last visit by arm (parallel); the paired table in a crossover."""
-    if sel.spec.design == "crossover":
-        return paired_responders(sel, fit, number)
+    """Responders at the last visit by arm, with risk differences and NNT."""
     summ = summaries.responder_summary(sel.final(), "TRT01P", sel.reference)
     return catalogue.responder_table(
         summ, number=number, reference=sel.reference,
