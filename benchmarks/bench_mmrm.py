@@ -1,30 +1,49 @@
-"""Timings of the MMRM engine (figures printed; timings are never asserted in tests).
+"""Timings of the MMRM engine as users call it, against R mmrm (figures printed, never asserted).
 
-Run: ``OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_mmrm.py``. Prints the
-best of ``REPEATS`` wall-clock times per case, with R mmrm 0.3.18's own fit time
-on the same data (``seconds`` in tests/reference/mmrm_r_reference.json) for scale.
-Targets (issue 3): bcva UN + Satterthwaite + LS-means < 1.5 s, with Kenward-Roger
-< 6 s; fev_data UN < 50 ms.
+Run: ``python benchmarks/bench_mmrm.py`` (or ``make bench``). The fits are timed with
+NO BLAS thread variables set: if the environment has any (the Makefile exports
+``OPENBLAS_NUM_THREADS=1``), the script reruns itself without them, because a
+notebook, a script or a Dask worker does not set them either. Each figure is the
+best of ``REPEATS`` wall-clock times, after one warm-up fit, including LS-means
+and pairwise differences by visit where stated.
+
+R mmrm's times are the issue-10 figures for this machine kind (2 cores), not
+measured here: UN on ``bcva_data`` 3.0 s with Satterthwaite, 30 s with
+Kenward-Roger (tests/reference/README.md); the 12 high-missingness trials of
+``benchmarks/high_missingness.py`` 12.0 s in all (issue 10). Goals (issue 10):
+bcva <= 0.25 x R with Satterthwaite and <= 0.05 x R with Kenward-Roger, the
+high-missingness trials <= 0.25 x R. Timings on a shared, loaded machine are
+pessimistic.
 """
 
 from __future__ import annotations
 
-import json
+import os
+import subprocess
+import sys
 import time
 import tracemalloc
 from pathlib import Path
 
 import pandas as pd
 
-from ldn_stats.models.mmrm import mmrm
-
 ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT / "tests" / "reference"
-REPEATS = 5
+REPEATS = 3
+#: variables that fix BLAS / OpenMP thread counts; unset for timing as users call
+THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+               "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+BCVA = "BCVA_CHG ~ BCVA_BL + RACE + ARMCD * AVISIT + us(AVISIT | USUBJID)"
+FEV = "FEV1 ~ RACE + SEX + ARMCD * AVISIT + us(AVISIT | USUBJID)"
+R_SECONDS = {"bcva_sat": 3.0, "bcva_kr": 30.0, "high_missingness": 12.0}
+GOALS = {"bcva_sat": 0.25, "bcva_kr": 0.05, "high_missingness": 0.25}
 
 
-def _read(name: str) -> pd.DataFrame:
-    return pd.read_csv(REF / name, dtype={"USUBJID": str, "AVISIT": str})
+def _read(name: str, visits: list[str], arms: list[str]) -> pd.DataFrame:
+    d = pd.read_csv(REF / name, dtype={"USUBJID": str, "AVISIT": str})
+    d["AVISIT"] = pd.Categorical(d["AVISIT"], categories=visits)
+    d["ARMCD"] = pd.Categorical(d["ARMCD"], categories=arms)
+    return d
 
 
 def _best(fn, repeats: int = REPEATS) -> float:
@@ -36,36 +55,56 @@ def _best(fn, repeats: int = REPEATS) -> float:
     return min(times)
 
 
+def _ratio_line(label: str, seconds: float, key: str) -> str:
+    r = R_SECONDS[key]
+    ratio = seconds / r
+    verdict = "meets" if ratio <= GOALS[key] else "MISSES"
+    return (f"{label:48s} {seconds:8.3f} s  R mmrm {r:5.1f} s  ratio {ratio:6.3f}  "
+            f"goal <= {GOALS[key]:.2f}  {verdict}")
+
+
 def main() -> None:
-    ref = json.loads((REF / "mmrm_r_reference.json").read_text())
-    fev, bcva = _read("fev_data.csv"), _read("bcva_data.csv")
-    fev_f = ref["fev"]["us_reml_Satterthwaite_"]["formula"]
-    bcva_f = ref["bcva"]["us_reml_Satterthwaite_"]["formula"]
+    from ldn_stats import mmrm
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from high_missingness import FORMULA, benchmark_trials
+
+    fev = _read("fev_data.csv", ["VIS1", "VIS2", "VIS3", "VIS4"], ["PBO", "TRT"])
+    bcva = _read("bcva_data.csv", [f"VIS{k:02d}" for k in range(1, 11)], ["CTL", "TRT"])
+    trials = benchmark_trials()
 
     def fit_and_lsmeans(formula, data, df_method):
         fit = mmrm(formula, data, df_method=df_method)
         fit.lsmeans("ARMCD", by="AVISIT")
         fit.pairwise("ARMCD", by="AVISIT")
 
-    cases = [
-        ("fev UN REML Satterthwaite + LS-means", fev_f, fev, "satterthwaite",
-         ref["fev"]["us_reml_Satterthwaite_"]["seconds"], 0.05),
-        ("bcva UN REML Satterthwaite + LS-means", bcva_f, bcva, "satterthwaite",
-         ref["bcva"]["us_reml_Satterthwaite_"]["seconds"], 1.5),
-        ("bcva UN REML Kenward-Roger + LS-means", bcva_f, bcva, "kenward-roger",
-         ref["bcva"]["us_reml_Kenward-Roger_"]["seconds"], 6.0),
-    ]
-    print(f"{'case':45s} {'seconds':>9s} {'target':>8s} {'R mmrm':>8s}")
-    for label, formula, data, method, r_seconds, target in cases:
-        sec = _best(lambda f=formula, d=data, m=method: fit_and_lsmeans(f, d, m))
-        print(f"{label:45s} {sec:9.3f} {target:8.2f} {r_seconds:8.2f}")
-    for n_copies in (1, 2, 4):
+    mmrm(FEV, fev)  # warm-up: lazy imports and first calls are not the engine's time
+    set_vars = [v for v in THREAD_VARS if v in os.environ]
+    print(f"BLAS thread variables set: {', '.join(set_vars) or 'none'}; best of {REPEATS}, "
+          "default optimizer (verified optimum), Kenward-Roger = SAS's")
+    sec = _best(lambda: fit_and_lsmeans(FEV, fev, "satterthwaite"))
+    print(f"{'fev UN REML Satterthwaite + LS-means, pairwise':48s} {sec:8.3f} s")
+    sec = _best(lambda: fit_and_lsmeans(BCVA, bcva, "satterthwaite"))
+    print(_ratio_line("bcva UN REML Satterthwaite + LS-means, pairwise", sec, "bcva_sat"))
+    sec = _best(lambda: fit_and_lsmeans(BCVA, bcva, "kenward-roger"))
+    print(_ratio_line("bcva UN REML Kenward-Roger + LS-means, pairwise", sec, "bcva_kr"))
+
+    def all_trials():
+        for d in trials:
+            mmrm(FORMULA, d)
+
+    sec = _best(all_trials)
+    n_pat = [d.groupby("USUBJID", observed=True)["AVISIT"].apply(tuple).nunique()
+             for d in trials]
+    print(_ratio_line(f"12 high-missingness trials (UN, {min(n_pat)}-{max(n_pat)} patterns)",
+                      sec, "high_missingness"))
+    for n_copies in (1, 2):
         big = pd.concat(
             [bcva.assign(USUBJID=bcva["USUBJID"] + f"_{i}") for i in range(n_copies)],
             ignore_index=True,
         )
         tracemalloc.start()
-        sec = _best(lambda b=big: mmrm(bcva_f, b), repeats=1)
+        sec = _best(lambda b=big: mmrm(BCVA, b), repeats=1)
         peak = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
         print(f"bcva x{n_copies} ({big['USUBJID'].nunique()} subjects): {sec:.3f} s, "
@@ -73,4 +112,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    if any(v in os.environ for v in THREAD_VARS):
+        env = {k: v for k, v in os.environ.items() if k not in THREAD_VARS}
+        sys.exit(subprocess.call([sys.executable, str(Path(__file__).resolve())], env=env))
     main()

@@ -43,6 +43,7 @@ from ldn_stats.errors import DataError
 
 __all__ = [
     "CSV_FLOAT_FORMAT",
+    "MISSING_TEXT",
     "SUPPORTED_EXTENSIONS",
     "atomic_output_dir",
     "atomic_write_bytes",
@@ -53,6 +54,13 @@ __all__ = [
 
 #: File extensions :func:`read_table` understands, in order of preference.
 SUPPORTED_EXTENSIONS: tuple[str, ...] = (".csv", ".parquet", ".xpt", ".sas7bdat")
+
+#: Cell texts that mean "missing" in every column of every table: the empty cell
+#: (pandas, Excel), ``NA`` (R's ``write.csv``), ``.`` (SAS exports) and ``NaN`` /
+#: ``nan`` (Python's text of a missing float). One rule, applied by the CSV reader
+#: and again by validation to text columns of tables given in memory; the data
+#: dictionary (``data/schemas/index.md``) says so. A quoted ``"NA"`` is missing too.
+MISSING_TEXT: tuple[str, ...] = ("", "NA", ".", "NaN", "nan")
 
 #: Float format of written CSVs: ``None`` means Python's shortest repr, which
 #: round-trips every float64 exactly and is the same on every platform.
@@ -82,7 +90,8 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     pandas.DataFrame
         One row per record, index ``0..n-1`` in file order (so row ``i`` is
         data row ``i + 1`` of the file). CSV columns are all text (pandas
-        ``str`` dtype), an empty cell is missing; Parquet and SAS columns keep
+        ``str`` dtype); an empty cell, ``NA``, ``.`` and ``NaN`` are missing
+        (:data:`MISSING_TEXT`); Parquet and SAS columns keep
         their stored types, with empty SAS character values made missing.
 
     Raises
@@ -98,10 +107,11 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     >>> from pathlib import Path
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     p = Path(tmp) / "adsl.csv"
-    ...     _ = p.write_text("USUBJID,AGE\\n001,41\\n002,\\n", encoding="utf-8")
+    ...     _ = p.write_text("USUBJID,AGE\\n001,41\\n002,\\n003,NA\\n004,.\\n",
+    ...                      encoding="utf-8")
     ...     df = read_table(p)
     >>> df["USUBJID"].tolist(), df["AGE"].isna().tolist()
-    (['001', '002'], [False, True])
+    (['001', '002', '003', '004'], [False, True, True, True])
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     p = Path(tmp) / "adeff.csv"
     ...     _ = p.write_text("USUBJID;ADY\\n001;1\\n", encoding="utf-8")
@@ -205,7 +215,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
                 column_types={name.strip('"'): pa.string() for name in names},
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
-                null_values=[""],
+                null_values=list(MISSING_TEXT),
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowException) as exc:
@@ -243,7 +253,7 @@ def _read_sas(path: Path, kind: str) -> pd.DataFrame:
             column.dtype
         ):
             text = column.astype("str")
-            frame[name] = text.mask(text.str.strip() == "")
+            frame[name] = text.mask(text.str.strip().isin(MISSING_TEXT))
     return frame.reset_index(drop=True)
 
 

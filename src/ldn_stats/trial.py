@@ -30,6 +30,7 @@ import pandas as pd
 
 from ldn_stats.errors import DataError, ValidationError
 from ldn_stats.io import SUPPORTED_EXTENSIONS, read_table
+from ldn_stats.parameters import Catalogue, builtin_catalogue, load_catalogue
 from ldn_stats.schemas import (
     AdaeModel,
     AdeffModel,
@@ -70,6 +71,12 @@ class Trial:
         has ``TRTSEQP``.
     source : str
         Where the tables came from (the folder as given, or ``"<memory>"``).
+    notes : tuple of str
+        What validation noticed without failing: PARAMCDs not in the parameter
+        catalogue, crossover sequences read from the data.
+    catalogue : Catalogue or None
+        The parameter catalogue the tables were checked against (built in plus
+        the folder's ``parameters.toml``); ``None`` means the built-in one.
 
     Examples
     --------
@@ -85,9 +92,23 @@ class Trial:
     adae: pd.DataFrame | None
     design: Literal["parallel", "crossover"]
     source: str
+    notes: tuple[str, ...] = ()
+    catalogue: Catalogue | None = None
+
+    def parameter(self, code: str):
+        """The catalogue entry of a PARAMCD (an undeclared one when not declared).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> t = Trial(pd.DataFrame({"USUBJID": ["1"]}), pd.DataFrame(), None, "parallel", "x")
+        >>> t.parameter("PAINNRS").label
+        'Pain intensity (0-10 NRS)'
+        """
+        return (self.catalogue or builtin_catalogue()).get(code)
 
     def summary(self) -> str:
-        """One line: source, design and record counts.
+        """One line: source, design and record counts; then one ``note:`` line per note.
 
         Returns
         -------
@@ -109,7 +130,13 @@ class Trial:
             _count(len(self.adeff), "adeff record"),
             "no adae table" if self.adae is None else _count(len(self.adae), "adae record"),
         ]
-        return f"OK {self.source}: " + ", ".join(parts)
+        line = f"OK {self.source}: " + ", ".join(parts)
+        return "\n".join([line, *(f"note: {n}" for n in self.notes)])
+
+
+def _period_columns(adeff: pd.DataFrame) -> list[str]:
+    """adeff's columns, APERIOD only when it holds a period (an empty one decides nothing)."""
+    return [c for c in adeff.columns if c != "APERIOD" or adeff["APERIOD"].notna().any()]
 
 
 def _count(n: int, noun: str) -> str:
@@ -197,6 +224,7 @@ def read_trial(path: str | os.PathLike[str]) -> Trial:
                 f"{{{','.join(SUPPORTED_EXTENSIONS)}}}, found {listing} "
                 f"among {len(entries):,} {'entry' if len(entries) == 1 else 'entries'}"
             )
+    catalogue = load_catalogue(folder)
     tables: dict[str, pd.DataFrame] = {}
     for name, file in found.items():
         try:
@@ -205,7 +233,8 @@ def read_trial(path: str | os.PathLike[str]) -> Trial:
             problems.append(str(exc))
     if problems:
         raise DataError("\n".join(problems))
-    return validate_tables(tables["adsl"], tables["adeff"], tables.get("adae"), str(path))
+    return validate_tables(tables["adsl"], tables["adeff"], tables.get("adae"), str(path),
+                           catalogue=catalogue)
 
 
 def validate_tables(
@@ -213,6 +242,8 @@ def validate_tables(
     adeff: pd.DataFrame,
     adae: pd.DataFrame | None = None,
     source: str = "<memory>",
+    catalogue: Catalogue | None = None,
+    sequence_separator: str = "-",
 ) -> Trial:
     """Validate trial tables held in memory against the data contract.
 
@@ -228,6 +259,12 @@ def validate_tables(
         Adverse events.
     source : str, default ``"<memory>"``
         Name used in the summary and in error messages.
+    catalogue : Catalogue, optional
+        The parameter catalogue (ranges of AVAL by PARAMCD); default the
+        built-in one (:func:`ldn_stats.parameters.load_catalogue`).
+    sequence_separator : str, default ``"-"``
+        Separator of the treatments in crossover sequence labels (besides
+        ``/``), as ``DeriveRules.sequence_separator``.
 
     Returns
     -------
@@ -256,7 +293,7 @@ def validate_tables(
     Examples
     --------
     >>> import pandas as pd
-    >>> adsl = pd.DataFrame({"USUBJID": ["001"], "SITEID": "01", "AGE": ["17"], "SEX": "F",
+    >>> adsl = pd.DataFrame({"USUBJID": ["001"], "SITEID": "01", "AGE": ["-3"], "SEX": "F",
     ...     "RANDFL": "Y", "ITTFL": "Y", "SAFFL": "Y", "TRT01P": "LDN", "DCSREAS": [None]})
     >>> adeff = pd.DataFrame({"USUBJID": ["001", "009"], "PARAMCD": "PAINNRS",
     ...     "ADY": [1, 2], "AVAL": [6.0, 11.0], "TRTA": "LDN"})
@@ -265,7 +302,7 @@ def validate_tables(
     ... except ValidationError as exc:
     ...     exc.failures[["table", "column", "usubjid", "row", "value"]]
         table   column usubjid  row value
-    0    adsl      AGE     001    1    17
+    0    adsl      AGE     001    1    -3
     1   adeff  USUBJID     009    2   009
     2   adeff     AVAL     009    2    11
     """
@@ -285,12 +322,18 @@ def validate_tables(
         typed[name], schema_failures[name] = check_table(
             frame.reset_index(drop=True), models[name]
         )
-    cross = cross_table_failures(typed["adsl"], typed["adeff"], typed["adae"])
+    notes: list[str] = []
+    cross = cross_table_failures(typed["adsl"], typed["adeff"], typed["adae"], catalogue,
+                                 notes, sequence_separator)
     order = {name: i for i, name in enumerate(raw)}
     parts = [p for p in [*schema_failures.values(), *cross] if len(p)]
     parts.sort(key=lambda part: order[part["table"].iloc[0]])  # stable: table by table
     failures = collect(parts)
     if len(failures):
         raise ValidationError(format_failures(failures, source, _LISTING_CAP), failures)
-    design = design_of(typed["adsl"].columns)
-    return Trial(typed["adsl"], typed["adeff"], typed["adae"], design, source)
+    design = design_of(typed["adsl"].columns, _period_columns(typed["adeff"]))
+    adeff_typed = typed["adeff"]
+    if "ADY" in adeff_typed.columns and not adeff_typed["ADY"].isna().any():
+        adeff_typed["ADY"] = adeff_typed["ADY"].astype("int64")  # complete study days
+    return Trial(typed["adsl"], typed["adeff"], typed["adae"], design, source, tuple(notes),
+                 catalogue)

@@ -25,6 +25,8 @@ Examples
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ldn_stats.errors import SpecError
@@ -147,6 +149,72 @@ class Sequence:
                 f"expected a sequence of at least two treatments separated by {separator!r}, "
                 f"found {label!r}")
         return cls(parts, separator)
+
+    @classmethod
+    def resolve(
+        cls, label: object, treatments: Iterable[str] | None = None,
+        separator: str = SEQUENCE_SEPARATOR,
+    ) -> Sequence | None:
+        """The sequence a label names as trials write it, or ``None`` when it names none.
+
+        Labels as they come: ``LDN-PBO``, ``A/B``, ``AB``, ``ABB``, ``PD``.
+
+        1. Split at ``separator`` and at ``/ , ;`` or white space: when some part
+           is a known treatment (or none are known), the parts are the
+           treatments (a wrong one is left for the per-period check to find).
+        2. Otherwise, when each character is the first letter of exactly one
+           known treatment, the label spells them (``PL`` with ``LDN``,
+           ``PBO``); with no known treatments each character is one (``AB``).
+        3. Otherwise ``None``: the label is only a name, and the caller reads
+           the order from the data (treatment by period) and says so.
+
+        Parameters
+        ----------
+        label : str
+            The sequence label (TRTSEQP).
+        treatments : iterable of str, optional
+            The trial's treatment names (e.g. the TRTA values); unknown if empty.
+        separator : str, default "-"
+            The declared separator (``DeriveRules.sequence_separator``).
+
+        Returns
+        -------
+        Sequence or None
+            With ``separator`` as its separator.
+
+        Examples
+        --------
+        >>> Sequence.resolve("PL", ["LDN", "PBO"]).treatments
+        ('PBO', 'LDN')
+        >>> Sequence.resolve("ABB").label
+        'A-B-B'
+        >>> Sequence.resolve("A/B", ["A", "B"]).treatments
+        ('A', 'B')
+        >>> Sequence.resolve("Group 1", ["LDN", "PBO"]) is None
+        True
+        """
+        if not isinstance(label, str) or not label.strip():
+            return None
+        names = sorted({t for t in treatments or () if isinstance(t, str) and t})
+        pattern = (re.escape(separator) + "|" if separator else "") + r"[/,;\s]+"
+        parts = [p for p in (x.strip() for x in re.split(pattern, label.strip())) if p]
+        if (len(parts) > 1 or (parts and parts[0] in names)) and (
+                not names or any(p in names for p in parts)):
+            return cls(tuple(parts), separator)
+        if not names:
+            if len(parts) == 1 and len(parts[0]) > 1:
+                return cls(tuple(parts[0]), separator)
+            return None
+        by_letter: dict[str, list[str]] = {}
+        for name in names:
+            by_letter.setdefault(name[0].upper(), []).append(name)
+        chosen = []
+        for char in "".join(parts):
+            match = by_letter.get(char.upper(), [])
+            if len(match) != 1:
+                return None
+            chosen.append(match[0])
+        return cls(tuple(chosen), separator) if chosen else None
 
     @property
     def label(self) -> str:

@@ -5,6 +5,7 @@ Witness: hand arithmetic in the comments; exact values or pytest.approx(rel=1e-1
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -13,7 +14,7 @@ import pytest
 
 from ldn_stats.derive import DeriveRules, crossover_diary, derive_crossover
 from ldn_stats.derive.crossover import CROSSOVER_COLUMNS, DIARY_COLUMNS
-from ldn_stats.errors import SpecError, ValidationError
+from ldn_stats.errors import DataError, SpecError, ValidationError
 from support.derive_helpers import diary, make_trial, subject
 
 EXPECTED_COLUMNS = [
@@ -229,8 +230,13 @@ def test_subject_without_records_gets_missing_periods():
 def test_no_rated_day_in_any_period():
     trial = _trial()
     adeff = trial.adeff.assign(AVAL=trial.adeff["AVAL"].where(trial.adeff["APERIOD"].isna()))
-    table = derive_crossover(SimpleNamespace(adsl=trial.adsl, adeff=adeff, design="crossover"))
-    assert table["AVAL"].isna().all() and (table["NDAYS"] == 0).all()
-    assert (table["ANL01FL"] == "N").all()
-    # the study baselines are untouched: 01 still 91 / 14 = 6.5
-    assert table.loc[table["USUBJID"] == "01", "BASE"].tolist() == [6.5, 6.5]
+    # issue 9: no analysis record is an error saying which rule removed how many records
+    with pytest.raises(DataError) as info:
+        derive_crossover(SimpleNamespace(adsl=trial.adsl, adeff=adeff, design="crossover"))
+    message = str(info.value)
+    total = int(re.search(r"of (\d+) subject x visit records", message).group(1))
+    removed = [int(n) for n in re.findall(r"removed (\d+)", message)]
+    assert len(removed) == 3  # population, baseline, AVAL, each counted on its own
+    assert removed[2] == total  # no period has a rated day
+    assert "AVAL (fewer than DeriveRules.period_min_ratings = 3 rated days among the last 3 " \
+           "of the period)" in message

@@ -30,11 +30,13 @@ def test_one_markdown_and_json_per_table_plus_index():
 def test_dictionary_carries_the_rules():
     adsl = json.loads(render()["adsl.json"])
     age = next(c for c in adsl["columns"] if c["name"] == "AGE")
-    assert age == {
-        "name": "AGE", "type": "integer", "required": True, "nullable": False,
-        "unique": False, "rules": [">= 18", "<= 100"],
-        "description": "Age at informed consent in whole years, integer 18-100.",
+    assert {k: age[k] for k in ("name", "type", "required", "nullable", "rules")} == {
+        "name": "AGE", "type": "number", "required": False, "nullable": True,
+        "rules": [">= 0"],
     }
+    index = render()["index.md"]
+    assert "`NA` (R's `write.csv`), `.` (SAS exports)" in index  # one missing-value rule
+    assert "| `FIQR` |" in index and "| `PGIC` |" in index
     assert "periods do not overlap" in render()["index.md"]
 
 

@@ -12,7 +12,7 @@ from ldn_stats.schemas.adsl import design_of
 
 
 def _adsl(**overrides):
-    row = {"USUBJID": "001", "SITEID": "01", "AGE": 40, "SEX": "F", "RANDFL": "Y",
+    row = {"USUBJID": "001", "SITEID": "01", "AGE": 40.0, "SEX": "F", "RANDFL": "Y",
            "ITTFL": "Y", "SAFFL": "Y", "TRT01P": "LDN", "DCSREAS": None}
     row.update(overrides)
     return pd.DataFrame({k: [v] for k, v in row.items()}).astype(
@@ -34,9 +34,12 @@ def test_every_column_is_described(model):
 
 @pytest.mark.parametrize(
     ("override", "ok"),
-    [({}, True), ({"AGE": 18}, True), ({"AGE": 100}, True), ({"AGE": 17}, False),
-     ({"AGE": 101}, False), ({"SEX": "f"}, False), ({"SAFFL": "1"}, False),
-     ({"DCSREAS": "Adverse event"}, True), ({"SITEID": None}, False)],
+    # issue 9: CDISC ADSL - children, fractional ages, SEX U, no site are all valid
+    [({}, True), ({"AGE": 11.4}, True), ({"AGE": 100.0}, True), ({"AGE": -1.0}, False),
+     ({"AGE": 101.0}, True), ({"SEX": "f"}, False), ({"SEX": "U"}, True),
+     ({"SEX": "UNDIFFERENTIATED"}, True), ({"SAFFL": "1"}, False), ({"AGEU": "YEARS"}, True),
+     ({"AGEU": "yrs"}, False), ({"DCSREAS": "Adverse event"}, True), ({"SITEID": None}, True),
+     ({"ITTFL": None}, True)],
 )
 def test_adsl_column_rules(override, ok):
     frame = _adsl(**override)
@@ -63,11 +66,11 @@ def test_design_of(columns, design):
 
 
 def test_known_parameters_and_ranges():
-    assert {k: (p.low, p.high) for k, p in PARAMETERS.items()} == {
-        "PAINNRS": (0.0, 10.0), "PAINVAS": (0.0, 100.0)
-    }
-    checks = AdeffModel.to_schema().columns["PARAMCD"].checks
-    assert checks[0].statistics["allowed_values"] == list(PARAMETERS)
+    ranges = {k: (p.low, p.high) for k, p in PARAMETERS.items()}
+    assert ranges["PAINNRS"] == (0.0, 10.0) and ranges["PAINVAS"] == (0.0, 100.0)
+    assert ranges["BPIINT"] == (0.0, 70.0) and ranges["PGIC"] == (1.0, 7.0)
+    # issue 9: PARAMCD is open (the catalogue checks ranges, undeclared codes are noted)
+    assert AdeffModel.to_schema().columns["PARAMCD"].checks == []
 
 
 def test_adeff_ady_integer_nonzero_and_aval_nullable():

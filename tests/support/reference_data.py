@@ -48,6 +48,7 @@ def bcva_data() -> pd.DataFrame:
 
 
 @cache
-def r_reference() -> dict:
-    """The R mmrm / emmeans results (``mmrm_r_reference.json``)."""
-    return json.loads((REFERENCE / "mmrm_r_reference.json").read_text(encoding="utf-8"))
+def r_reference(name: str = "mmrm_r_reference.json") -> dict:
+    """R mmrm / emmeans results: the best optimum of any R optimizer (default file) or
+    R mmrm's default stopping point (``mmrm_r_default_reference.json``)."""
+    return json.loads((REFERENCE / name).read_text(encoding="utf-8"))

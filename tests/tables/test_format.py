@@ -44,10 +44,15 @@ def test_format_p(p, out):
 
 def test_ci_counts_and_means():
     assert format_ci(-0.95, 0.27) == "(-0.95, 0.27)"
-    assert format_ci(-0.001, 0.5, 2) == "(0.00, 0.50)"
+    # issue 9: a nonzero bound never prints as 0.00 (two significant digits instead)
+    assert format_ci(-0.001, 0.5, 2) == "(-0.0010, 0.50)"
+    assert format_ci(0.0, 0.5, 2) == "(0.00, 0.50)"
     assert format_n_pct(22, 49) == "22 (44.9%)"
     assert format_n_pct(0, 49) == "0 (0.0%)"
     assert format_mean_sd(-1.3, 1.52, 2) == "-1.30 (1.52)"
+    # issue 9: a bone-density SE of 0.0043 printed "(0.00)" on old main
+    assert format_mean_sd(0.021, 0.0043, 2) == "0.02 (0.0043)"
+    assert format_number(0.000123, 2, keep_nonzero=True) == "0.00012"
 
 
 def test_wilson_and_newcombe_against_newcombe_1998():

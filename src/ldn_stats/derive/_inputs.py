@@ -16,7 +16,8 @@ from ldn_stats.derive.rules import study_day_index
 from ldn_stats.errors import DataError, SpecError, ValidationError
 
 _FAILURE_COLUMNS = ["table", "column", "usubjid", "row", "value", "rule"]
-_ADSL_COMMON = ["USUBJID", "SITEID", "AGE", "SEX", "ITTFL"]
+#: ADSL columns carried into the analysis tables when present (CDISC: all optional).
+ADSL_CARRIED = ["USUBJID", "SITEID", "AGE", "SEX", "ITTFL"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,11 @@ class _Inputs:
     aperiod: np.ndarray | None  # float64 period number, NaN outside periods
     row: np.ndarray  # record number in adeff, from 1, for failure reports
     paramcd: str
+    visit: np.ndarray | None = None  # float64 AVISITN per record (visit-level), else None
+    visit_labels: dict[float, str] | None = None  # AVISITN -> AVISIT label
+    ablfl: np.ndarray | None = None  # bool per record: ABLFL == "Y"
+    given: dict[str, np.ndarray] | None = None  # BASE / CHG / PCHG as given (float64)
+    trta: np.ndarray | None = None  # TRTA per record (object), when the column exists
 
     @property
     def n_subjects(self) -> int:
@@ -89,16 +95,44 @@ def _tables(trial: object) -> tuple[pd.DataFrame, pd.DataFrame]:
     return adsl, adeff
 
 
+def is_visit_level(trial: object, param: str) -> bool:
+    """Whether ``param``'s records carry analysis visits (AVISITN present and filled).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> t = SimpleNamespace(adeff=pd.DataFrame({"PARAMCD": ["X"], "AVISITN": [1.0]}))
+    >>> is_visit_level(t, "X"), is_visit_level(t, "Y")
+    (True, False)
+    """
+    adeff = getattr(trial, "adeff", None)
+    if not isinstance(adeff, pd.DataFrame) or not {"AVISITN", "PARAMCD"} <= set(adeff.columns):
+        return False
+    rows = (adeff["PARAMCD"].astype("str") == param).to_numpy(dtype=bool, na_value=False)
+    return bool(adeff["AVISITN"][rows].notna().any())
+
+
 def _load(
-    trial: object, param: str, design_column: str, population_flag: str, periods: bool
+    trial: object,
+    param: str,
+    design_column: str | None,
+    population_flag: str,
+    periods: bool,
+    visit_level: bool = False,
 ) -> _Inputs:
-    """Check the tables and return ``param``'s records as sorted arrays."""
+    """Check the tables and return ``param``'s records as sorted arrays.
+
+    ``design_column`` (TRT01P, TRTSEQP) is required when given; ``visit_level``
+    keys the records by AVISITN instead of ADY (which may then be absent).
+    """
     adsl, adeff = _tables(trial)
-    adsl_columns = [*_ADSL_COMMON, design_column]
+    adsl_columns = ["USUBJID"] + ([design_column] if design_column else [])
     if population_flag not in adsl_columns:
         adsl_columns.append(population_flag)
     _require_columns("adsl", adsl, adsl_columns)
-    adeff_columns = ["USUBJID", "PARAMCD", "ADY", "AVAL"] + (["APERIOD"] if periods else [])
+    adeff_columns = ["USUBJID", "PARAMCD", "AVAL"] + (["AVISITN"] if visit_level else ["ADY"])
+    adeff_columns += ["APERIOD"] if periods else []
     _require_columns("adeff", adeff, adeff_columns)
 
     adsl = adsl.assign(USUBJID=adsl["USUBJID"].astype("str"))
@@ -136,8 +170,32 @@ def _load(
         ]
         raise _fail("adeff: USUBJID not in adsl", rows)
 
-    ady_raw = pd.to_numeric(records["ADY"], errors="coerce").to_numpy(dtype="float64")
+    visit = visit_labels = None
+    if visit_level:
+        visit = pd.to_numeric(records["AVISITN"], errors="coerce").to_numpy(dtype="float64")
+        baseline = ((records["ABLFL"] == "Y").to_numpy(dtype=bool, na_value=False)
+                    if "ABLFL" in records.columns else np.zeros(len(records), dtype=bool))
+        use = ~np.isnan(visit) | baseline  # other records without a visit are not used
+        records, row, code, visit = records.loc[use], row[use], code[use], visit[use]
+        usubjid = _Lazy(records["USUBJID"])
+        labels = (records["AVISIT"].astype("str") if "AVISIT" in records.columns
+                  else pd.Series([None] * len(records), index=records.index))
+        visit_labels = {}
+        for number, label in zip(visit, labels.to_numpy(object), strict=True):
+            if np.isnan(number):
+                continue
+            if number not in visit_labels or visit_labels[number] is None:
+                visit_labels[number] = label if isinstance(label, str) else None
+        visit_labels = {n: (lab if lab is not None else f"Visit {_number(n)}")
+                        for n, lab in visit_labels.items()}
+    if visit_level and "ADY" not in records.columns:
+        ady_raw = np.ones(len(records))  # visit-level records without study days
+    else:
+        ady_raw = pd.to_numeric(records["ADY"], errors="coerce").to_numpy(dtype="float64")
     bad_day = ~np.isfinite(ady_raw) | (ady_raw != np.round(ady_raw)) | (ady_raw == 0)
+    if visit_level:
+        bad_day &= ~np.isnan(ady_raw)  # a visit may have no study day
+        ady_raw = np.where(np.isnan(ady_raw), 1.0, ady_raw)
     if bad_day.any():
         rows = [
             {"table": "adeff", "column": "ADY", "usubjid": u, "row": int(r), "value": v,
@@ -151,18 +209,30 @@ def _load(
 
     aval = _numeric(records, "AVAL", row, usubjid)
     aperiod = _numeric(records, "APERIOD", row, usubjid) if periods else None
+    given = {c: _numeric(records, c, row, usubjid) for c in ("BASE", "CHG", "PCHG")
+             if c in records.columns}
+    ablfl = ((records["ABLFL"] == "Y").to_numpy(dtype=bool, na_value=False)
+             if "ABLFL" in records.columns else None)
+    trta = (records["TRTA"].to_numpy(dtype=object, na_value=None)
+            if "TRTA" in records.columns else None)
 
-    order = np.lexsort((ady, code))
-    code, ady, aval, row = code[order], ady[order], aval[order], row[order]
+    key = visit if visit is not None else ady
+    order = np.lexsort((ady, key, code)) if visit is not None else np.lexsort((ady, code))
+    code, ady, aval, row, key = code[order], ady[order], aval[order], row[order], key[order]
     aperiod = aperiod[order] if aperiod is not None else None
-    same = (code[1:] == code[:-1]) & (ady[1:] == ady[:-1])
+    visit = visit[order] if visit is not None else None
+    given = {c: v[order] for c, v in given.items()}
+    ablfl = ablfl[order] if ablfl is not None else None
+    trta = trta[order] if trta is not None else None
+    same = (code[1:] == code[:-1]) & (key[1:] == key[:-1])
     if same.any():
+        what = "AVISITN" if visit is not None else "ADY"
         rows = [
-            {"table": "adeff", "column": "ADY", "usubjid": adsl["USUBJID"].iat[c], "row": int(r),
-             "value": int(d), "rule": f"one record per USUBJID x PARAMCD x ADY ({param})"}
-            for c, d, r in zip(code[1:][same], ady[1:][same], row[1:][same], strict=True)
+            {"table": "adeff", "column": what, "usubjid": adsl["USUBJID"].iat[c], "row": int(r),
+             "value": _number(d), "rule": f"one record per USUBJID x PARAMCD x {what} ({param})"}
+            for c, d, r in zip(code[1:][same], key[1:][same], row[1:][same], strict=True)
         ]
-        raise _fail("adeff: duplicate USUBJID x PARAMCD x ADY", rows)
+        raise _fail(f"adeff: duplicate USUBJID x PARAMCD x {what}", rows)
 
     return _Inputs(
         adsl=adsl,
@@ -173,7 +243,16 @@ def _load(
         aperiod=aperiod,
         row=row,
         paramcd=param,
+        visit=visit,
+        visit_labels=visit_labels,
+        ablfl=ablfl,
+        given=given,
+        trta=trta,
     )
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else float(value)
 
 
 class _Lazy:

@@ -144,3 +144,28 @@ def _days_before_mean(
     include = (day >= start - n_days) & (day <= start - 1)
     return _window_mean(code, aval, include, len(start_day), min_ratings)
 
+
+
+def given_baseline(data) -> tuple[np.ndarray, str] | None:
+    """BASE as the data give it: the BASE column, else the AVAL of the ABLFL = Y record.
+
+    Returns ``(base per subject, rule in words)`` or ``None`` when adeff gives
+    neither (then the baseline is derived, or absent).
+    """
+    n = data.n_subjects
+    if data.given and "BASE" in data.given:
+        values = data.given["BASE"]
+        base = np.full(n, np.nan)
+        known = ~np.isnan(values)
+        base[data.code[known]] = values[known]  # one BASE per subject (validated)
+        if data.ablfl is not None:
+            flagged = data.ablfl & ~np.isnan(data.aval)
+            fill = np.isnan(base[data.code[flagged]])
+            base[data.code[flagged][fill]] = data.aval[flagged][fill]
+        return base, "BASE empty in adeff (and no rated baseline record, ABLFL = Y)"
+    if data.ablfl is not None and data.ablfl.any():
+        base = np.full(n, np.nan)
+        flagged = data.ablfl & ~np.isnan(data.aval)
+        base[data.code[flagged]] = data.aval[flagged]
+        return base, "no rated baseline record (ABLFL = Y) in adeff"
+    return None

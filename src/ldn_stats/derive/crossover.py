@@ -25,11 +25,22 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ldn_stats.derive._inputs import _check_design, _fail, _Inputs, _load, _window_mean
-from ldn_stats.derive.baseline import _days_before_mean, _study_baseline
-from ldn_stats.derive.responders import derive_change
+from ldn_stats.derive._inputs import (
+    ADSL_CARRIED,
+    _check_design,
+    _fail,
+    _Inputs,
+    _load,
+    _window_mean,
+    is_visit_level,
+)
+from ldn_stats.derive.baseline import _days_before_mean, _study_baseline, given_baseline
+from ldn_stats.derive.parallel import parameter_of
+from ldn_stats.derive.responders import derive_change, no_analysis_record
 from ldn_stats.derive.rules import DeriveRules
+from ldn_stats.parameters import Catalogue
 from ldn_stats.schemas.analysis import validate_analysis, validate_diary
+from ldn_stats.vocabulary import Sequence
 
 __all__ = ["CROSSOVER_COLUMNS", "DIARY_COLUMNS", "crossover_diary", "derive_crossover"]
 
@@ -53,14 +64,18 @@ class _Periods:
     cell: np.ndarray  # per record: its cell, -1 outside periods
     start: np.ndarray  # per cell: first day index in the period (_NO_DAY if none)
     end: np.ndarray  # per cell: last day index in the period (_NO_DAY if none)
-    base: np.ndarray  # per cell: BASE by the rules
+    base: np.ndarray | None  # per cell: BASE by the rules; None when the trial has none
     trta: np.ndarray  # per cell: treatment of the period (object, None past the sequence)
+    labels: np.ndarray  # per subject: the TRTSEQP label (as given, or built from the data)
+    base_rule: str  # the baseline rule in words (for the no-analysis-record error)
 
 
 def _periods(trial: object, param: str, rules: DeriveRules, func: str) -> _Periods:
     _check_design(trial, "crossover", func, "derive_parallel")
-    data = _load(trial, param, "TRTSEQP", rules.population_flag, periods=True)
-    treatments = _sequences(data.adsl, rules.sequence_separator)
+    visit_level = is_visit_level(trial, param)
+    data = _load(trial, param, None, rules.population_flag, periods=True,
+                 visit_level=visit_level)
+    treatments, labels = _sequences(data, rules.sequence_separator)
     n_per = np.array([len(t) for t in treatments], dtype=np.int64)
     n_max = int(n_per.max()) if n_per.size else 1
 
@@ -71,7 +86,7 @@ def _periods(trial: object, param: str, rules: DeriveRules, func: str) -> _Perio
     bad = in_period & ~valid
     if bad.any():
         usubjid = data.adsl["USUBJID"].to_numpy()
-        sequence = data.adsl["TRTSEQP"].to_numpy()
+        sequence = labels
         rows = [
             {"table": "adeff", "column": "APERIOD", "usubjid": usubjid[c], "row": int(r),
              "value": p, "rule": f"APERIOD must be a period of TRTSEQP {sequence[c]!r} "
@@ -94,13 +109,29 @@ def _periods(trial: object, param: str, rules: DeriveRules, func: str) -> _Perio
         start[cells] = data.day[order[first]]
         end[cells] = data.day[order[last]]
 
-    if rules.crossover_baseline == "study":
+    lo, hi = rules.crossover_baseline_window
+    in_window = (data.ady >= lo) & (data.ady <= hi) & data.rated & np.isnan(aperiod)
+    base: np.ndarray | None
+    given = given_baseline(data) if rules.crossover_baseline != "none" else None
+    if given is not None:
+        base, base_rule = np.repeat(given[0], n_max), given[1]
+    elif rules.crossover_baseline == "none":
+        base, base_rule = None, "no baseline (DeriveRules.crossover_baseline = 'none')"
+    elif visit_level or (rules.crossover_baseline == "study" and not in_window.any()):
+        base = None
+        base_rule = f"no baseline: no rated record outside periods in days {lo}..{hi}"
+    elif rules.crossover_baseline == "study":
         study, _ = _study_baseline(
             data.code, data.ady, data.aval, data.n_subjects,
             rules.crossover_baseline_window, rules.baseline_min_ratings, rules.baseline_method,
         )
         base = np.repeat(study, n_max)
+        base_rule = (f"fewer than DeriveRules.baseline_min_ratings = "
+                     f"{rules.baseline_min_ratings} rated days in days {lo}..{hi}")
     else:
+        base_rule = (f"fewer than DeriveRules.period_baseline_min_ratings = "
+                     f"{rules.period_baseline_min_ratings} rated days in the "
+                     f"{rules.period_baseline_days} days before the period")
         base = np.full(n_cells, np.nan)
         for p in range(n_max):
             period_start = start[p::n_max]
@@ -112,28 +143,55 @@ def _periods(trial: object, param: str, rules: DeriveRules, func: str) -> _Perio
     trta = np.full(n_cells, None, dtype=object)
     for i, sequence in enumerate(treatments):
         trta[i * n_max : i * n_max + len(sequence)] = sequence
-    return _Periods(data, treatments, n_max, cell, start, end, base, trta)
+    return _Periods(data, treatments, n_max, cell, start, end, base, trta, labels, base_rule)
 
 
-def _sequences(adsl: pd.DataFrame, separator: str) -> list[list[str]]:
-    raw = adsl["TRTSEQP"]
-    treatments, rows = [], []
-    for usubjid, value in zip(adsl["USUBJID"], raw, strict=True):
-        parts = [] if pd.isna(value) else str(value).split(separator)
-        if not parts or any(not p.strip() for p in parts):
+def _sequences(data: _Inputs, separator: str) -> tuple[list[list[str]], np.ndarray]:
+    """Each subject's treatments by period and its sequence label.
+
+    The TRTSEQP label gives the treatments when it names them (by name or first
+    letter, :meth:`ldn_stats.vocabulary.Sequence.resolve`); otherwise, or
+    without TRTSEQP, they are read from the records (TRTA by APERIOD).
+    """
+    adsl = data.adsl
+    raw = adsl["TRTSEQP"] if "TRTSEQP" in adsl.columns else pd.Series([None] * len(adsl))
+    observed: list[dict[int, str]] = [{} for _ in range(data.n_subjects)]
+    if data.trta is not None:
+        has = ~np.isnan(data.aperiod) & pd.notna(data.trta)
+        for c, k, t in zip(data.code[has], data.aperiod[has], data.trta[has], strict=True):
+            observed[c].setdefault(int(k), str(t))
+    names = sorted({t for o in observed for t in o.values()})
+    treatments, labels, rows = [], [], []
+    for i, (usubjid, value) in enumerate(zip(adsl["USUBJID"], raw, strict=True)):
+        resolved = None if pd.isna(value) else Sequence.resolve(str(value), names, separator)
+        found = resolved.treatments if resolved is not None else None
+        if found is None:
+            seen = observed[i]
+            found = tuple(seen[k] for k in sorted(seen)) if seen else ()
+            if seen and sorted(seen) != list(range(1, len(seen) + 1)):
+                found = ()  # a period without a treatment: cannot read the order
+        if not found:
             rows.append({"table": "adsl", "column": "TRTSEQP", "usubjid": usubjid, "row": None,
                          "value": value,
-                         "rule": f"treatments separated by {separator!r}, e.g. 'A{separator}B'"})
-        treatments.append([p.strip() for p in parts])
+                         "rule": "a sequence naming the treatments (e.g. "
+                         f"'A{separator}B' or 'AB'), or TRTA in adeff for every period"})
+        treatments.append(list(found))
+        labels.append(str(value) if not pd.isna(value) else separator.join(found))
     if rows:
         raise _fail("adsl: invalid TRTSEQP", rows)
-    return treatments
+    return treatments, np.array(labels, dtype=object)
 
 
 def _endpoint(periods: _Periods, rules: DeriveRules) -> tuple[np.ndarray, np.ndarray]:
-    """Mean of the last k rated days of each cell (NaN below the minimum) and the count used."""
+    """Mean of the last k rated days of each cell (NaN below the minimum) and the count used.
+
+    Visit-level records (one per period) give the period's value directly.
+    """
     data = periods.data
     n_cells = data.n_subjects * periods.n_max
+    if data.visit is not None:
+        inside = periods.cell >= 0
+        return _window_mean(np.maximum(periods.cell, 0), data.aval, inside, n_cells, 1)
     eligible = (periods.cell >= 0) & data.rated
     if rules.period_endpoint_days is not None:
         last = periods.end[np.maximum(periods.cell, 0)]
@@ -157,6 +215,7 @@ def derive_crossover(
     trial: object,
     param: str = "PAINNRS",
     rules: DeriveRules = DeriveRules(),  # noqa: B008 - frozen, immutable default
+    catalogue: Catalogue | None = None,
 ) -> pd.DataFrame:
     """Derive the period analysis table of a crossover trial.
 
@@ -239,14 +298,13 @@ def derive_crossover(
     cell = rows * n_max + period - 1
     subjects = data.adsl.iloc[rows].reset_index(drop=True)
     labels = [f"Period {p}" for p in range(1, n_max + 1)]
-    frame = pd.DataFrame(
+    columns: dict[str, object] = {}
+    for name in ADSL_CARRIED:
+        if name in subjects.columns:
+            columns[name] = subjects[name].astype("str") if name == "SITEID" else subjects[name]
+    columns.update(
         {
-            "USUBJID": subjects["USUBJID"],
-            "SITEID": subjects["SITEID"].astype("str"),
-            "AGE": subjects["AGE"],
-            "SEX": subjects["SEX"],
-            "ITTFL": subjects["ITTFL"],
-            "TRTSEQP": subjects["TRTSEQP"].astype("str"),
+            "TRTSEQP": pd.array(periods.labels[rows], dtype="str"),
             "APERIOD": period,
             "TRTA": pd.array(periods.trta[cell], dtype="str"),
             "PARAMCD": param,
@@ -254,13 +312,21 @@ def derive_crossover(
             "AVISITN": period,
             "NDAYS": ndays[cell],
             "AVAL": aval[cell],
-            "BASE": periods.base[cell],
         }
     )
-    if rules.population_flag != "ITTFL":
+    if periods.base is not None:
+        columns["BASE"] = periods.base[cell]
+    frame = pd.DataFrame(columns)
+    if rules.population_flag not in frame.columns:
         frame[rules.population_flag] = subjects[rules.population_flag]
-    frame = derive_change(frame, rules)
-    return validate_analysis(frame[CROSSOVER_COLUMNS])
+    frame = derive_change(frame, rules, parameter=parameter_of(trial, param, catalogue))
+    if not (frame["ANL01FL"] == "Y").any():
+        raise no_analysis_record(
+            frame, data, rules, param, periods.base_rule,
+            f"fewer than DeriveRules.period_min_ratings = {rules.period_min_ratings} rated "
+            f"days among the last {rules.period_last_k} of the period", "derive_crossover",
+            visit_level=True)
+    return validate_analysis(frame[[c for c in CROSSOVER_COLUMNS if c in frame.columns]])
 
 
 def crossover_diary(
@@ -325,21 +391,20 @@ def crossover_diary(
     period = cell - subject * n_max + 1
     order = np.lexsort((data.day[keep], period, subject))
     keep, cell, subject, period = keep[order], cell[order], subject[order], period[order]
-    base = periods.base[cell]
+    base = periods.base[cell] if periods.base is not None else np.full(cell.size, np.nan)
     in_population = (data.adsl[rules.population_flag] == "Y").fillna(False).to_numpy(dtype=bool)
     usubjid = data.adsl["USUBJID"].to_numpy()
     frame = pd.DataFrame(
         {
             "USUBJID": pd.array(usubjid[subject], dtype="str"),
-            "TRTSEQP": pd.array(data.adsl["TRTSEQP"].astype("str").to_numpy()[subject],
-                                dtype="str"),
+            "TRTSEQP": pd.array(periods.labels[subject], dtype="str"),
             "APERIOD": period,
             "TRTA": pd.array(periods.trta[cell], dtype="str"),
             "APERDY": data.day[keep] - periods.start[cell] + 1,
             "AVAL": data.aval[keep],
             "BASE": base,
-            "ANL01FL": pd.array(np.where(in_population[subject] & ~np.isnan(base), "Y", "N"),
-                                dtype="str"),
+            "ANL01FL": pd.array(np.where(in_population[subject] & (
+                ~np.isnan(base) | (periods.base is None)), "Y", "N"), dtype="str"),
         }
     )
     return validate_diary(frame[DIARY_COLUMNS])

@@ -85,6 +85,8 @@ def describe_rules(rules: DeriveRules, design: str) -> list[str]:
     elif design == "crossover":
         if rules.crossover_baseline == "study":
             lines = [_baseline(rules, rules.crossover_baseline_window)]
+        elif rules.crossover_baseline == "none":
+            lines = ["No baseline (BASE): the periods are analysed on AVAL."]
         else:
             n = rules.period_baseline_min_ratings
             lines = [

@@ -21,12 +21,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ldn_stats.derive._inputs import _check_design, _fail, _load
-from ldn_stats.derive.baseline import _study_baseline
-from ldn_stats.derive.responders import derive_change
+from ldn_stats.derive._inputs import (
+    ADSL_CARRIED,
+    _check_design,
+    _fail,
+    _Inputs,
+    _load,
+    is_visit_level,
+)
+from ldn_stats.derive.baseline import _study_baseline, given_baseline
+from ldn_stats.derive.responders import derive_change, no_analysis_record
 from ldn_stats.derive.rules import DeriveRules
 from ldn_stats.derive.weekly import planned_weeks, visit_window_values, weekly_means
 from ldn_stats.errors import DataError
+from ldn_stats.parameters import Catalogue, Parameter
 from ldn_stats.schemas.analysis import validate_analysis
 
 __all__ = ["PARALLEL_COLUMNS", "derive_parallel"]
@@ -35,6 +43,31 @@ PARALLEL_COLUMNS = [
     "USUBJID", "SITEID", "AGE", "SEX", "ITTFL", "TRT01P", "PARAMCD", "AVISIT", "AVISITN",
     "NDAYS", "AVAL", "BASE", "CHG", "PCHG", "CRIT1FL", "CRIT2FL", "ANL01FL",
 ]
+
+
+def parameter_of(trial: object, param: str, catalogue: Catalogue | None) -> Parameter:
+    """The catalogue entry of ``param``: the given catalogue, the trial's, or the built-in one."""
+    if catalogue is not None:
+        return catalogue.get(param)
+    found = getattr(trial, "catalogue", None)
+    if isinstance(found, Catalogue):
+        return found.get(param)
+    from ldn_stats.parameters import builtin_catalogue
+
+    return builtin_catalogue().get(param)
+
+
+def _visit_grid(data: _Inputs, n: int) -> tuple[np.ndarray, ...]:
+    """AVAL (and given CHG, PCHG) of each subject x analysis visit of visit-level records."""
+    post = ~data.ablfl if data.ablfl is not None else np.ones(data.aval.size, dtype=bool)
+    numbers = np.unique(data.visit[post])
+    col = np.searchsorted(numbers, data.visit)
+    grids = {}
+    for name, values in [("AVAL", data.aval), *data.given.items()]:
+        grid = np.full((n, numbers.size), np.nan)
+        grid[data.code[post], col[post]] = values[post]
+        grids[name] = grid
+    return numbers, grids
 
 
 #: Most analysis weeks a derived grid may have (ten years of weekly visits).
@@ -73,8 +106,9 @@ def derive_parallel(
     trial: object,
     param: str = "PAINNRS",
     rules: DeriveRules = DeriveRules(),  # noqa: B008 - frozen, immutable default
+    catalogue: Catalogue | None = None,
 ) -> pd.DataFrame:
-    """Derive the weekly analysis table of a parallel-group trial.
+    """Derive the weekly (or visit-level) analysis table of a parallel-group trial.
 
     Parameters
     ----------
@@ -86,6 +120,9 @@ def derive_parallel(
         PARAMCD of the ratings, default ``"PAINNRS"``.
     rules : DeriveRules
         Every rule used (see :class:`~ldn_stats.derive.rules.DeriveRules`).
+    catalogue : Catalogue, optional
+        The parameter catalogue (direction, responder definitions); default the
+        trial's (``trial.catalogue``) or the built-in one.
 
     Returns
     -------
@@ -94,8 +131,11 @@ def derive_parallel(
         per ADSL subject x planned analysis visit, sorted by USUBJID and
         AVISITN, columns ``USUBJID, SITEID, AGE, SEX, ITTFL, TRT01P, PARAMCD,
         AVISIT, AVISITN, NDAYS, AVAL, BASE, CHG, PCHG, CRIT1FL, CRIT2FL,
-        ANL01FL``. Every subject has every planned visit (AVAL missing where it
-        cannot be derived), so the data form a complete grid for an MMRM.
+        ANL01FL`` (the ADSL columns SITEID, AGE, SEX, ITTFL when present;
+        BASE, CHG, PCHG only when the trial has a baseline; CRIT1FL, CRIT2FL
+        only as the parameter's responder definitions give them). Every subject
+        has every planned visit (AVAL missing where it cannot be derived), so
+        the data form a complete grid for an MMRM.
 
     Raises
     ------
@@ -106,12 +146,25 @@ def derive_parallel(
         non-zero integer, duplicate USUBJID x ADY, USUBJID not in adsl).
     ldn_stats.errors.DataError
         No analysis visit can be formed (no record on or after day 1 and no
-        ``rules.n_weeks``).
+        ``rules.n_weeks``), or the rules leave no analysis record (the message
+        says which rule removed how many records and what to change); an
+        explicit ``rules.n_weeks`` asks for the planned grid even when it is
+        all missing.
 
     Notes
     -----
-    - BASE: mean of the ratings with ADY in ``rules.baseline_window`` (default
-      -7..-1), missing with fewer than ``rules.baseline_min_ratings`` (4).
+    - Visit-level records (adeff has AVISITN for ``param`` and
+      ``rules.visit_windows`` is unset): the analysis visits are the AVISITN
+      values of the non-baseline records, ordered by AVISITN and labelled by
+      AVISIT; AVAL is the visit's record. BASE is the BASE column as given,
+      else the AVAL of the baseline record (ABLFL = Y); with neither the trial
+      has no baseline and is analysed on AVAL (BASE, CHG, PCHG absent). CHG
+      and PCHG given in adeff are used (validation checked them), derived only
+      where absent.
+    - BASE (daily records): mean of the ratings with ADY in
+      ``rules.baseline_window`` (default -7..-1), missing with fewer than
+      ``rules.baseline_min_ratings`` (4); absent when no subject has a rated
+      record in the window (a trial without baseline).
     - Daily records (default): AVAL of week ``w`` (days ``7(w-1)+1 .. 7w``) is
       the mean of its rated days when at least ``rules.week_min_days`` (4) of
       them are rated, else missing; NDAYS = rated days; AVISIT = "Week w",
@@ -144,14 +197,30 @@ def derive_parallel(
     3      02      B  Week 2   4.0 -4.0
     """
     _check_design(trial, "parallel", "derive_parallel", "derive_crossover")
-    data = _load(trial, param, "TRT01P", rules.population_flag, periods=False)
+    visit_level = rules.visit_windows is None and is_visit_level(trial, param)
+    data = _load(trial, param, "TRT01P", rules.population_flag, periods=False,
+                 visit_level=visit_level)
+    parameter = parameter_of(trial, param, catalogue)
     n = data.n_subjects
+    given: dict[str, np.ndarray] = {}
 
-    if rules.visit_windows is not None:
+    if visit_level:
+        visit_numbers, grids = _visit_grid(data, n)
+        if visit_numbers.size == 0:
+            raise DataError(f"adeff: every {param} record is a baseline record (ABLFL = Y), so "
+                            "there is no analysis visit")
+        aval = grids.pop("AVAL")
+        given = {k: v.ravel() for k, v in grids.items() if k in ("CHG", "PCHG")}
+        ndays = (~np.isnan(aval)).astype(np.int64)
+        labels = [data.visit_labels[v] for v in visit_numbers]
+        numbers = [int(v) if float(v).is_integer() else float(v) for v in visit_numbers]
+        aval_rule = "the record of the analysis visit (AVISITN) has no AVAL"
+    elif rules.visit_windows is not None:
         windows = sorted(rules.visit_windows, key=lambda w: w.avisitn)
         aval, ndays = visit_window_values(data.code, data.ady, data.aval, n, tuple(windows))
         labels = [w.avisit for w in windows]
         numbers = [w.avisitn for w in windows]
+        aval_rule = "no rated record in the visit window (DeriveRules.visit_windows)"
     else:
         _check_study_days(data, rules)
         n_weeks = rules.n_weeks or planned_weeks(data.ady, rules.week_length)
@@ -168,34 +237,57 @@ def derive_parallel(
         )
         labels = [f"Week {w}" for w in range(1, n_weeks + 1)]
         numbers = list(range(1, n_weeks + 1))
+        aval_rule = (f"fewer than DeriveRules.week_min_days = {rules.week_min_days} rated days "
+                     f"in the week of {rules.week_length} days")
 
-    base, _ = _study_baseline(
-        data.code, data.ady, data.aval, n, rules.baseline_window, rules.baseline_min_ratings,
-        rules.baseline_method,
-    )
+    base, base_rule = _baseline(data, rules, visit_level)
     n_visits = len(labels)
     rows = np.repeat(np.arange(n), n_visits)
     subjects = data.adsl.iloc[rows].reset_index(drop=True)
-    frame = pd.DataFrame(
+    columns: dict[str, object] = {}
+    for name in ADSL_CARRIED:
+        if name in subjects.columns:
+            columns[name] = subjects[name].astype("str") if name == "SITEID" else subjects[name]
+    columns.update(
         {
-            "USUBJID": subjects["USUBJID"],
-            "SITEID": subjects["SITEID"].astype("str"),
-            "AGE": subjects["AGE"],
-            "SEX": subjects["SEX"],
-            "ITTFL": subjects["ITTFL"],
             "TRT01P": subjects["TRT01P"].astype("str"),
             "PARAMCD": param,
             "AVISIT": pd.Categorical.from_codes(
                 np.tile(np.arange(n_visits), n), categories=labels, ordered=True
             ),
-            "AVISITN": np.tile(np.asarray(numbers, dtype=np.int64), n),
+            "AVISITN": np.tile(np.asarray(numbers), n),
             "NDAYS": ndays.ravel(),
             "AVAL": aval.ravel(),
-            "BASE": base[rows],
         }
     )
+    if base is not None:
+        columns["BASE"] = base[rows]
+    frame = pd.DataFrame(columns)
     population = rules.population_flag
-    if population != "ITTFL":
+    if population not in frame.columns:
         frame[population] = subjects[population]
-    frame = derive_change(frame, rules)
-    return validate_analysis(frame[PARALLEL_COLUMNS])
+    frame = derive_change(frame, rules, parameter=parameter, given=given)
+    planned_grid = rules.n_weeks is not None and not visit_level and rules.visit_windows is None
+    if not (frame["ANL01FL"] == "Y").any() and not planned_grid:
+        raise no_analysis_record(frame, data, rules, param, base_rule, aval_rule,
+                                 "derive_parallel", visit_level)
+    order = [c for c in PARALLEL_COLUMNS if c in frame.columns]
+    return validate_analysis(frame[order])
+
+
+def _baseline(data: _Inputs, rules: DeriveRules, visit_level: bool):
+    """BASE per subject (or ``None`` when the trial has no baseline) and the rule in words."""
+    found = given_baseline(data)
+    if found is not None:
+        return found
+    if visit_level:
+        return None, "no baseline: adeff has neither BASE nor baseline records (ABLFL = Y)"
+    lo, hi = rules.baseline_window
+    if not ((data.ady >= lo) & (data.ady <= hi) & data.rated).any():
+        return None, f"no baseline: no rated record in the baseline window (days {lo}..{hi})"
+    base, _ = _study_baseline(
+        data.code, data.ady, data.aval, data.n_subjects, rules.baseline_window,
+        rules.baseline_min_ratings, rules.baseline_method,
+    )
+    return base, (f"fewer than DeriveRules.baseline_min_ratings = {rules.baseline_min_ratings} "
+                  f"rated days in the baseline window (days {lo}..{hi})")

@@ -191,7 +191,11 @@ class DeriveRules:
     crit1_pchg, crit2_pchg : float
         Responder thresholds on PCHG: ``CRIT1FL = "Y"`` when
         ``PCHG <= crit1_pchg`` (default -30: at least a 30% reduction) and
-        ``CRIT2FL`` likewise with ``crit2_pchg`` (default -50).
+        ``CRIT2FL`` likewise with ``crit2_pchg`` (default -50). Which flags a
+        parameter has, and in which direction, comes from its entry in the
+        parameter catalogue (:mod:`ldn_stats.parameters`); a value set away
+        from its default replaces the threshold of a relative CRIT1FL /
+        CRIT2FL definition there.
     responder_tolerance : float
         Percentage points of slack in the responder comparison
         (``PCHG <= threshold + tolerance``) so that a reduction of exactly 30%
@@ -200,11 +204,14 @@ class DeriveRules:
     population_flag : str
         ADSL flag column whose ``"Y"`` subjects enter analyses (ANL01FL).
         Default ``"ITTFL"``.
-    crossover_baseline : {"study", "period"}
+    crossover_baseline : {"study", "period", "none"}
         BASE of a crossover period: the study baseline (mean of
-        ``crossover_baseline_window``, the same value for every period; default)
-        or a period baseline (mean of the last ``period_baseline_days`` days
-        before the period's first day, washout days included).
+        ``crossover_baseline_window``, the same value for every period; default),
+        a period baseline (mean of the last ``period_baseline_days`` days
+        before the period's first day, washout days included), or ``"none"``:
+        no baseline, the periods are analysed on AVAL (BASE, CHG, PCHG absent).
+        A study baseline whose window holds no rated record outside the
+        periods for any subject is absent too: a baseline is never invented.
     crossover_baseline_window : tuple of int
         Study-baseline window of crossover trials. Default ``(-14, -1)``: the 14
         baseline days of Younger 2013.
@@ -258,7 +265,7 @@ class DeriveRules:
     crit2_pchg: float = -50.0
     responder_tolerance: float = 1e-9
     population_flag: str = "ITTFL"
-    crossover_baseline: Literal["study", "period"] = "study"
+    crossover_baseline: Literal["study", "period", "none"] = "study"
     crossover_baseline_window: tuple[int, int] = (-14, -1)
     period_baseline_days: int = 7
     period_baseline_min_ratings: int = 4
@@ -300,9 +307,9 @@ class DeriveRules:
                 "DeriveRules.responder_tolerance: expected a number in [0, 1), "
                 f"found {self.responder_tolerance!r}"
             )
-        if self.crossover_baseline not in ("study", "period"):
+        if self.crossover_baseline not in ("study", "period", "none"):
             raise SpecError(
-                "DeriveRules.crossover_baseline: expected 'study' or 'period', "
+                "DeriveRules.crossover_baseline: expected 'study', 'period' or 'none', "
                 f"found {self.crossover_baseline!r}"
             )
         _check_int("period_baseline_days", self.period_baseline_days, 1)

@@ -22,9 +22,10 @@ import pandas as pd
 from ldn_stats.figures.figure import ReportFigure
 from ldn_stats.figures.style import save_figure
 from ldn_stats.report.kinds import KindFit, get_kind
-from ldn_stats.report.outputs import get_output
+from ldn_stats.report.outputs import check_inputs, get_output, missing_input
 from ldn_stats.report.selection import Selection, select
 from ldn_stats.report.spec import Spec
+from ldn_stats.tables.catalogue import not_collected_table
 from ldn_stats.tables.table import Table
 
 __all__ = ["AnalysisOutputs", "analyse"]
@@ -57,10 +58,16 @@ class AnalysisOutputs:
     notes: tuple[str, ...] = field(default=())
 
 
-def _tables(sel: Selection, fit: KindFit) -> list[Table]:
+def _tables(sel: Selection, fit: KindFit, trial: Any = None) -> list[Table]:
     s = sel.spec
-    return [get_output("table", key).build(sel, fit, f"{s.number}.{k}")
-            for k, key in enumerate(s.tables, start=1)]
+    out = []
+    for k, key in enumerate(s.tables, start=1):
+        reason = None if trial is None else missing_input(key, trial, s.parameter)
+        if reason is not None:  # only optional tables get here (the runner checked)
+            out.append(not_collected_table(key, f"{s.number}.{k}", reason, s.source))
+        else:
+            out.append(get_output("table", key).build(sel, fit, f"{s.number}.{k}"))
+    return out
 
 
 def _figures(sel: Selection, fit: KindFit) -> tuple[list[ReportFigure], list[str]]:
@@ -134,8 +141,9 @@ def analyse(spec: Spec, trial: Any, analysis: pd.DataFrame) -> AnalysisOutputs:
     >>> out.result.differences["contrast"].tolist()
     ['LDN - PBO']
     """
+    check_inputs(spec, trial)  # a requested table without its input: before the fit
     sel = select(spec, trial, analysis)
     fit = get_kind(spec.model.kind).fit(sel, spec.model)
-    tables = _tables(sel, fit)
+    tables = _tables(sel, fit, trial)
     figures, notes = _figures(sel, fit)
     return AnalysisOutputs(spec, fit, tuple(tables), tuple(figures), tuple(notes))

@@ -57,6 +57,9 @@ def _load_trial_and_derive(spec: Spec):
                                       for k, v in spec.derive.items()})
     except TypeError as exc:
         raise SpecError(f"{spec.source}: derive: {exc}") from None
+    from ldn_stats.report.outputs import check_inputs
+
+    check_inputs(spec, trial)  # a table whose input is absent: before anything runs
     kind = get_kind(spec.model.kind)
     if trial.design != kind.design:
         raise SpecError(f"{spec.source}: model.kind {spec.model.kind!r} needs a {kind.design} "

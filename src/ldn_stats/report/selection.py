@@ -109,6 +109,9 @@ class Selection:
         Analysis visits in order (parallel; empty for crossover).
     adae, adeff : pandas.DataFrame or None
         The trial's adverse events and efficacy records.
+    parameter_entry : Parameter or None
+        The parameter's catalogue entry (label, decimals, responders); ``None``
+        means the built-in catalogue's.
     """
 
     spec: Spec
@@ -121,6 +124,16 @@ class Selection:
     visits: list[str]
     adae: pd.DataFrame | None
     adeff: pd.DataFrame | None = None
+    parameter_entry: Any = None
+
+    @property
+    def parameter(self) -> Any:
+        """The catalogue entry of the spec's parameter (an undeclared one if unknown)."""
+        if self.parameter_entry is not None:
+            return self.parameter_entry
+        from ldn_stats.parameters import builtin_catalogue
+
+        return builtin_catalogue().get(self.spec.parameter)
 
     @property
     def ordered_levels(self) -> list[str]:
@@ -132,6 +145,8 @@ class Selection:
         ana = self.ana
         if "APERIOD" in ana and self.spec.design == "crossover":
             ana = ana.sort_values(["USUBJID", "APERIOD"])
+        if "BASE" not in ana:  # a trial without baseline
+            return self.pop
         base = ana.dropna(subset=["BASE"]).groupby("USUBJID", sort=True)["BASE"].first()
         return self.pop.merge(base.rename("BASE").reset_index(), on="USUBJID", how="left")
 
@@ -139,8 +154,8 @@ class Selection:
         """Population subjects with their last-visit record (missing when absent)."""
         last = self.ana[self.ana["AVISIT"].astype(str) == self.visits[-1]]
         cols = [c for c in ("USUBJID", "CHG", "PCHG", "BASE", "CRIT1FL", "CRIT2FL") if c in last]
-        return self.pop[["USUBJID", "TRT01P", "AGE", "SITEID"]].merge(last[cols], on="USUBJID",
-                                                                       how="left")
+        keep = [c for c in ("USUBJID", "TRT01P", "AGE", "SITEID") if c in self.pop]
+        return self.pop[keep].merge(last[cols], on="USUBJID", how="left")
 
 
 def _check_arms(spec: Spec, pop: pd.DataFrame, ana: pd.DataFrame, arm: str,
@@ -243,4 +258,5 @@ def select(spec: Spec, trial: Any, analysis: pd.DataFrame) -> Selection:
     _check_arms(spec, pop, ana, arm, levels, parallel)
     reference = choose_reference(levels, spec.reference)
     return Selection(spec, adsl, pop, ana.reset_index(drop=True), arm, reference, levels,
-                     visits, getattr(trial, "adae", None), getattr(trial, "adeff", None))
+                     visits, getattr(trial, "adae", None), getattr(trial, "adeff", None),
+                     trial.parameter(spec.parameter) if hasattr(trial, "parameter") else None)

@@ -61,7 +61,7 @@ _ALLOWED: dict[str, set[str]] = {
     "analysis": {"name", "number", "title", "estimand", "seed"},
     "data": {"trial", "population", "parameter", "visits", "reference", "seed"},
     "model": {"kind", "formula", "df_method", "reml", "visit", "outcome", "period_baseline"},
-    "outputs": {"tables", "figures"},
+    "outputs": {"tables", "figures", "optional"},
 }
 
 
@@ -146,6 +146,10 @@ class Spec:
     model : ModelSpec
     tables, figures : tuple of str
         Output keys, in order of numbering.
+    optional : tuple of str
+        Tables whose input may be absent (``[outputs] optional = true`` for all,
+        or a list of keys): such a table says "not collected" instead of the
+        spec failing before anything runs.
     source : str
         The spec file name (as recorded in outputs).
     sha256 : str
@@ -187,6 +191,7 @@ class Spec:
     figures: tuple[str, ...]
     source: str
     sha256: str
+    optional: tuple[str, ...] = ()
 
     @property
     def design(self) -> str:
@@ -354,6 +359,10 @@ def parse_spec(text: str, source: str = "<spec>", base_dir: Path | None = None) 
     ou = chk.table(doc, "outputs", True)
     tables = chk.strings(ou, "outputs", "tables", {o.key for o in outputs("table")})
     figures = chk.strings(ou, "outputs", "figures", {o.key for o in outputs("figure")})
+    # tables whose input may be absent: a "not collected" table instead of a spec error
+    raw_optional = ou.get("optional", [])
+    optional = (tables if raw_optional is True else () if raw_optional is False
+                else chk.strings(ou, "outputs", "optional", set(tables)))
     for key, names, what in (("tables", tables, "table"), ("figures", figures, "figure")):
         for n in names:
             out = get_output(what, n)
@@ -371,7 +380,7 @@ def parse_spec(text: str, source: str = "<spec>", base_dir: Path | None = None) 
         trial_path=(base / trial), population=population, parameter=parameter, visits=visits,
         reference=reference, seed=seed, derive=derive, model=model, tables=tables,
         figures=figures, source=source,
-        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), optional=optional,
     )
 
 

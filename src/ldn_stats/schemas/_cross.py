@@ -11,14 +11,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ldn_stats.parameters import Catalogue, builtin_catalogue
 from ldn_stats.schemas._failures import failure_frame
-from ldn_stats.schemas.adeff import PARAMETERS
 from ldn_stats.schemas.adsl import DESIGN_COLUMNS, SEQUENCE_SEPARATOR, design_of
+from ldn_stats.vocabulary import Sequence
 
 __all__ = ["RULES", "cross_table_failures"]
 
 _RULE_SUBJECT = "USUBJID present in adsl"
 _RULE_KEY = "one record per USUBJID x PARAMCD x ADY"
+_RULE_VISIT_KEY = "one record per USUBJID x PARAMCD x AVISITN"
+_RULE_WHEN = "ADY or AVISITN not empty (each record has a study day or an analysis visit)"
+_RULE_WHEN_COLUMN = "required column present: ADY (daily records) or AVISITN (visit-level)"
+_RULE_VISIT_LABEL = "one AVISIT label per AVISITN"
+_RULE_ABLFL = "at most one baseline record (ABLFL = Y) per USUBJID x PARAMCD"
+_RULE_BASE = "one BASE per USUBJID x PARAMCD"
+_RULE_BASE_ABL = "BASE equals AVAL of the baseline record (ABLFL = Y)"
+_RULE_CHG = "CHG equals AVAL - BASE within rounding"
+_RULE_PCHG = "PCHG equals 100 * CHG / BASE within rounding"
 _RULE_PARALLEL = "TRTA (when not empty) equals the subject's TRT01P"
 _RULE_PERIOD_TRT = "TRTA (when not empty) is the period's treatment in the subject's TRTSEQP"
 _RULE_PERIOD_MAX = "APERIOD within the number of periods of the subject's TRTSEQP"
@@ -26,21 +36,34 @@ _RULE_OUTSIDE = "TRTA empty outside periods (APERIOD empty) in a crossover"
 _RULE_ONE_TRT = "one treatment per subject and period"
 _RULE_OVERLAP = "periods do not overlap: period k ends (last ADY) before period k+1 starts"
 _RULE_AE_SEQ = "TRTA (when not empty) is one of the treatments of the subject's TRTSEQP"
-_RULE_DESIGN = "exactly one of TRT01P (parallel design) or TRTSEQP (crossover design) present"
+_RULE_DESIGN = ("exactly one of TRT01P (parallel design) or TRTSEQP (crossover design) present, "
+                "or neither with APERIOD and TRTA in adeff (a crossover read from the data)")
 _RULE_APERIOD = "required column present in a crossover (TRTSEQP in adsl)"
 
 #: Rules across rows and tables, as (tables, rule) in the words failures use.
 RULES: tuple[tuple[str, str], ...] = (
     ("adsl", _RULE_DESIGN),
     ("adsl", "TRT01P / TRTSEQP not empty when RANDFL is Y"),
+    ("adsl (crossover)", "TRTSEQP names the treatments of the periods (LDN-PBO, A/B, or the "
+     "first letters AB); otherwise the order is read from TRTA by APERIOD and noted"),
     ("adeff, adae", _RULE_SUBJECT),
-    ("adeff", _RULE_KEY),
-    ("adeff", "AVAL of PARAMCD within its range: "
-     + "; ".join(f"{c} {p.low:g}-{p.high:g}" for c, p in PARAMETERS.items())),
+    ("adeff", _RULE_KEY + " (daily records; without AVISITN)"),
+    ("adeff", _RULE_VISIT_KEY + " (visit-level records)"),
+    ("adeff", _RULE_WHEN_COLUMN),
+    ("adeff", _RULE_WHEN),
+    ("adeff", _RULE_VISIT_LABEL),
+    ("adeff", "AVAL of PARAMCD within its catalogue range: "
+     + "; ".join(f"{c} {p.range_text()}" for c, p in builtin_catalogue().items())
+     + "; an undeclared PARAMCD has no range (noted, never a failure)"),
+    ("adeff", _RULE_ABLFL),
+    ("adeff", _RULE_BASE),
+    ("adeff", _RULE_BASE_ABL),
+    ("adeff", _RULE_CHG + " (half a unit in the parameter's last decimal)"),
+    ("adeff", _RULE_PCHG),
     ("adeff, adae (parallel)", _RULE_PARALLEL),
     ("adeff (crossover)", "APERIOD " + _RULE_APERIOD),
     ("adeff (crossover)", _RULE_PERIOD_MAX),
-    ("adeff (crossover)", _RULE_PERIOD_TRT),
+    ("adeff (crossover)", _RULE_PERIOD_TRT + " (when TRTSEQP names them)"),
     ("adeff (crossover)", _RULE_OUTSIDE),
     ("adeff (crossover)", _RULE_ONE_TRT),
     ("adeff (crossover)", _RULE_OVERLAP),
@@ -49,28 +72,82 @@ RULES: tuple[tuple[str, str], ...] = (
 
 
 class _Subjects:
-    """Subject-level lookups from adsl: position of each USUBJID and its planned treatments."""
+    """Subject-level lookups from adsl: position of each USUBJID and its planned treatments.
 
-    def __init__(self, adsl: pd.DataFrame, design: str | None) -> None:
+    In a crossover, each subject's per-period treatments come from its TRTSEQP
+    label when the label names them (:meth:`ldn_stats.vocabulary.Sequence.resolve`), otherwise from
+    the data (TRTA by APERIOD); ``notes`` says where the order was read.
+    """
+
+    def __init__(
+        self,
+        adsl: pd.DataFrame,
+        design: str | None,
+        adeff: pd.DataFrame | None = None,
+        adae: pd.DataFrame | None = None,
+        separator: str = SEQUENCE_SEPARATOR,
+    ) -> None:
         first = adsl.drop_duplicates("USUBJID").dropna(subset=["USUBJID"])
         self.index = pd.Index(first["USUBJID"].astype("str"))
         self.design = design
-        self.plan = None if design is None else first[_plan_column(design)].to_numpy(object)
+        self.notes: list[str] = []
+        plan_column = None if design is None else _plan_column(design)
+        self.has_plan = plan_column is not None and plan_column in first.columns
+        self.plan = (
+            first[plan_column].to_numpy(object) if self.has_plan
+            else np.full(len(first), None, dtype=object)
+        )
         self.levels: list[str] = []
         if design == "crossover":
-            seqs = [
-                s.split(SEQUENCE_SEPARATOR) if isinstance(s, str) else [] for s in self.plan
-            ]
-            self.levels = sorted({t for s in seqs for t in s})
+            seqs = self._crossover_sequences(adeff, adae, separator)
+            self.levels = sorted({t for s in seqs for t in s} | set(self._treatments))
             width = max([len(s) for s in seqs] + [1])
             self.n_periods = np.array([len(s) for s in seqs], dtype=np.int64)
             self.seq_codes = np.full((len(seqs), width), -2, dtype=np.int64)
             code = {level: i for i, level in enumerate(self.levels)}
             for i, s in enumerate(seqs):
                 self.seq_codes[i, : len(s)] = [code[t] for t in s]
+            self.shown = np.array(
+                [p if isinstance(p, str) else _label(s) for p, s in
+                 zip(self.plan, seqs, strict=True)], dtype=object)
         elif design == "parallel":
             self.levels = sorted({p for p in self.plan if isinstance(p, str)})
             self.plan_codes = pd.Index(self.levels).get_indexer(self.plan)
+
+    def _crossover_sequences(
+        self, adeff: pd.DataFrame | None, adae: pd.DataFrame | None, separator: str
+    ) -> list[tuple[str, ...]]:
+        names: set[str] = set()
+        for table in (adeff, adae):
+            if table is not None and "TRTA" in table.columns:
+                names |= {t for t in table["TRTA"].dropna().astype("str").unique()}
+        self._treatments = sorted(names)
+        observed = _observed_sequences(adeff, self.index)
+        seqs: list[tuple[str, ...]] = []
+        unresolved: dict[str, list[str]] = {}
+        for i, label in enumerate(self.plan):
+            if isinstance(label, str):
+                found = Sequence.resolve(label, self._treatments, separator)
+                if found is not None:
+                    seqs.append(found.treatments)
+                    continue
+                unresolved.setdefault(label, []).append(_label(observed[i]))
+            seqs.append(observed[i])
+        for label, orders in unresolved.items():
+            counts = pd.Series(orders).value_counts().sort_index()
+            shown = ", ".join(f"{o or '(no treated period)'} ({n})" for o, n in counts.items())
+            self.notes.append(
+                f"adsl.TRTSEQP {label!r}: not the treatments' names or first letters, so "
+                f"each subject's order was read from adeff TRTA by APERIOD: {shown}"
+            )
+        if not self.has_plan:
+            counts = pd.Series([_label(s) for s in seqs]).value_counts().sort_index()
+            shown = ", ".join(f"{o or '(no treated period)'} ({n})" for o, n in counts.items())
+            self.notes.append(
+                "adsl has no TRTSEQP: each subject's sequence was read from adeff TRTA by "
+                f"APERIOD: {shown}"
+            )
+        return seqs
 
     def positions(self, ids: pd.Series) -> np.ndarray:
         """Position in adsl of each USUBJID, -1 when unknown or empty."""
@@ -80,6 +157,28 @@ class _Subjects:
         """Code of each TRTA among the planned levels: -1 unknown level, -3 empty."""
         codes = _index_in(trta, self.levels)
         return np.where(trta.isna().to_numpy(), -3, codes)
+
+
+def _label(treatments: tuple[str, ...]) -> str:
+    return Sequence(tuple(treatments)).label if treatments else ""
+
+
+def _observed_sequences(adeff: pd.DataFrame | None, subjects: pd.Index) -> list[tuple[str, ...]]:
+    """Each subject's treatments by period as the data have them (first TRTA of each APERIOD)."""
+    empty: list[tuple[str, ...]] = [() for _ in range(len(subjects))]
+    if adeff is None or not {"USUBJID", "APERIOD", "TRTA"} <= set(adeff.columns):
+        return empty
+    period = pd.to_numeric(adeff["APERIOD"], errors="coerce")
+    use = period.notna() & adeff["TRTA"].notna() & adeff["USUBJID"].notna()
+    if not use.any():
+        return empty
+    frame = pd.DataFrame({"s": adeff["USUBJID"][use].astype("str").to_numpy(),
+                          "k": period[use].to_numpy(), "t": adeff["TRTA"][use].astype("str")
+                          .to_numpy()})
+    first = frame.groupby(["s", "k"], sort=True)["t"].first()
+    by_subject = first.groupby(level=0, sort=False).agg(tuple)
+    found = by_subject.reindex(subjects)
+    return [tuple(v) if isinstance(v, tuple) else () for v in found.to_numpy(object)]
 
 
 def _index_in(values: pd.Series, levels: list[str]) -> np.ndarray:
@@ -110,9 +209,18 @@ def _plan_column(design: str) -> str:
 
 
 def cross_table_failures(
-    adsl: pd.DataFrame, adeff: pd.DataFrame, adae: pd.DataFrame | None
+    adsl: pd.DataFrame,
+    adeff: pd.DataFrame,
+    adae: pd.DataFrame | None,
+    catalogue: Catalogue | None = None,
+    notes: list[str] | None = None,
+    separator: str = SEQUENCE_SEPARATOR,
 ) -> list[pd.DataFrame]:
     """Failures of the rules that span rows or tables (typed tables, 0..n-1 index).
+
+    ``catalogue`` gives each PARAMCD's range (default: the built-in one);
+    ``notes``, when given, receives what validation noticed without failing
+    (undeclared parameters, sequences read from the data).
 
     Examples
     --------
@@ -128,7 +236,10 @@ def cross_table_failures(
     """
     parts: list[pd.DataFrame] = []
     present = [c for c in DESIGN_COLUMNS if c in adsl.columns]
-    design = design_of(adsl.columns)
+    design = design_of(adsl.columns, [c for c in adeff.columns if c != "APERIOD"
+                                      or adeff["APERIOD"].notna().any()])
+    catalogue = builtin_catalogue() if catalogue is None else catalogue
+    notes = [] if notes is None else notes
     if design is None:
         parts.append(
             failure_frame(
@@ -138,13 +249,14 @@ def cross_table_failures(
         )
     if "USUBJID" not in adsl.columns:
         return parts
-    if design is not None and "RANDFL" in adsl.columns:
+    if design is not None and "RANDFL" in adsl.columns and _plan_column(design) in adsl.columns:
         plan = _plan_column(design)
         bad = (adsl["RANDFL"] == "Y").to_numpy(dtype=bool, na_value=False) & adsl[
             plan
         ].isna().to_numpy()
         parts.append(_rows("adsl", plan, f"{plan} not empty when RANDFL is Y", adsl, bad))
-    subjects = _Subjects(adsl, design)
+    subjects = _Subjects(adsl, design, adeff, adae, separator)
+    notes.extend(subjects.notes)
     for name, table in (("adeff", adeff), ("adae", adae)):
         if table is None or "USUBJID" not in table.columns:
             continue
@@ -156,7 +268,7 @@ def cross_table_failures(
         if "TRTA" in table.columns and design == "crossover" and name == "adae":
             parts.append(_ae_in_sequence(table, pos, subjects))
         if name == "adeff":
-            parts.extend(_adeff_rules(table))
+            parts.extend(_adeff_rules(table, catalogue, notes))
             if design == "crossover":
                 parts.extend(_periods(table, pos, subjects))
     return parts
@@ -184,42 +296,169 @@ def _rows(
     return failure_frame(table, column, rule, usubjid=ids, row=idx + 1, value=values, n=len(idx))
 
 
-def _adeff_rules(adeff: pd.DataFrame) -> list[pd.DataFrame]:
+def _key_failures(
+    adeff: pd.DataFrame, column: str, use: np.ndarray, rule: str, what: str
+) -> pd.DataFrame | None:
+    """Records sharing USUBJID x PARAMCD x ``column`` among the rows ``use``."""
+    if not use.any():
+        return None
+    values = adeff[column].to_numpy(dtype="float64", na_value=np.nan)
+    subj, _ = _factorize(adeff["USUBJID"])
+    param, _ = _factorize(adeff["PARAMCD"])
+    codes = pd.DataFrame({"s": subj, "p": param, "d": values})[use]
+    dup = np.zeros(len(adeff), dtype=bool)
+    dup[use] = codes.duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return None
+    where = np.flatnonzero(dup)
+    value = np.empty(len(adeff), dtype=object)
+    value[where] = [
+        f"{p} {what} {_number_text(d)}"
+        for p, d in zip(adeff["PARAMCD"].iloc[where], values[where], strict=True)
+    ]
+    return _rows("adeff", column, rule, adeff, dup, value)
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _adeff_rules(
+    adeff: pd.DataFrame, catalogue: Catalogue | None = None, notes: list[str] | None = None
+) -> list[pd.DataFrame]:
+    catalogue = builtin_catalogue() if catalogue is None else catalogue
     parts: list[pd.DataFrame] = []
-    cols = {"USUBJID", "PARAMCD", "ADY"}
-    if cols <= set(adeff.columns):
-        ady = adeff["ADY"].to_numpy(dtype="float64", na_value=np.nan)
+    columns = set(adeff.columns)
+    visit_level = "AVISITN" in columns
+    if "ADY" not in columns and not visit_level:
+        parts.append(failure_frame("adeff", "ADY", _RULE_WHEN_COLUMN))
+    if {"USUBJID", "PARAMCD"} <= columns:
         ok = adeff["USUBJID"].notna().to_numpy() & adeff["PARAMCD"].notna().to_numpy()
-        ok &= ~np.isnan(ady)
-        subj, _ = _factorize(adeff["USUBJID"])
-        param, n_params = _factorize(adeff["PARAMCD"])
-        day = np.where(ok, ady, 0).astype(np.int64)
-        span = int(day.max() - day.min() + 1) if len(day) else 1
-        dup = np.zeros(len(adeff), dtype=bool)
-        if float(subj.max(initial=0) + 1) * max(n_params, 1) * span < 2.0**62:
-            key = (subj * max(n_params, 1) + param) * span + (day - day.min())
-            dup[ok] = pd.Series(key[ok]).duplicated(keep=False).to_numpy()
-        else:  # study days too far apart for one int64 key
-            codes = pd.DataFrame({"s": subj, "p": param, "d": day})[ok]
-            dup[ok] = codes.duplicated(keep=False).to_numpy()
-        if dup.any():
-            where = np.flatnonzero(dup)
-            value = np.empty(len(adeff), dtype=object)
-            value[where] = [
-                f"{p} day {d}"
-                for p, d in zip(adeff["PARAMCD"].iloc[where], adeff["ADY"].iloc[where], strict=True)
-            ]
-            parts.append(_rows("adeff", "ADY", _RULE_KEY, adeff, dup, value))
-    if {"PARAMCD", "AVAL"} <= set(adeff.columns):
+        visit = (
+            adeff["AVISITN"].notna().to_numpy() if visit_level else np.zeros(len(adeff), bool)
+        )
+        if "ADY" in columns:
+            day = adeff["ADY"].notna().to_numpy()
+            if visit_level:
+                parts.append(_rows("adeff", "ADY", _RULE_WHEN, adeff, ok & ~day & ~visit))
+            found = _key_failures(adeff, "ADY", ok & day & ~visit, _RULE_KEY, "day")
+            if found is not None:
+                parts.append(found)
+        elif visit_level:
+            parts.append(_rows("adeff", "AVISITN", _RULE_WHEN, adeff, ok & ~visit))
+        if visit_level:
+            found = _key_failures(adeff, "AVISITN", ok & visit, _RULE_VISIT_KEY, "visit")
+            if found is not None:
+                parts.append(found)
+    if visit_level and "AVISIT" in columns:
+        pairs = adeff.loc[adeff["AVISITN"].notna() & adeff["AVISIT"].notna(),
+                          ["AVISITN", "AVISIT"]]
+        labels = pairs.groupby("AVISITN")["AVISIT"].nunique()
+        for number in labels.index[labels > 1]:
+            bad = (adeff["AVISITN"] == number).to_numpy(dtype=bool, na_value=False)
+            shown = ", ".join(sorted(pairs.loc[pairs["AVISITN"] == number, "AVISIT"].unique()))
+            value = np.full(len(adeff), f"AVISITN {_number_text(number)}: {shown}", dtype=object)
+            parts.append(_rows("adeff", "AVISIT", _RULE_VISIT_LABEL, adeff, bad, value))
+    if {"PARAMCD", "AVAL"} <= columns:
         aval = adeff["AVAL"].to_numpy(dtype="float64", na_value=np.nan)
-        param = _index_in(adeff["PARAMCD"], list(PARAMETERS))
-        for code_index, (code, spec) in enumerate(PARAMETERS.items()):
+        present = sorted(adeff["PARAMCD"].dropna().astype("str").unique())
+        param = _index_in(adeff["PARAMCD"], present)
+        undeclared = [code for code in present if code not in catalogue]
+        if undeclared and notes is not None:
+            notes.append(
+                "adeff.PARAMCD " + ", ".join(undeclared) + ": not in the parameter catalogue, "
+                "so AVAL is checked as a number only (no range, no responder definition); "
+                "declare it in parameters.toml beside the tables to give it a label, range "
+                "and direction"
+            )
+        for code_index, code in enumerate(present):
+            spec = catalogue.get(code)
+            if spec.low is None and spec.high is None:
+                continue
             rows = param == code_index
-            bad = rows & ~np.isnan(aval) & ~((aval >= spec.low) & (aval <= spec.high))
+            with np.errstate(invalid="ignore"):
+                inside = np.ones(len(aval), dtype=bool)
+                if spec.low is not None:
+                    inside &= aval >= spec.low
+                if spec.high is not None:
+                    inside &= aval <= spec.high
+            bad = rows & ~np.isnan(aval) & ~inside
             if bad.any():
-                rule = f"AVAL of {code} between {spec.low:g} and {spec.high:g}"
+                rule = f"AVAL of {code} within {spec.range_text()}"
+                if spec.low is not None and spec.high is not None:
+                    rule = f"AVAL of {code} between {spec.low:g} and {spec.high:g}"
                 parts.append(_rows("adeff", "AVAL", rule, adeff, bad))
+    parts.extend(_baseline_rules(adeff, catalogue))
     return parts
+
+
+def _baseline_rules(adeff: pd.DataFrame, catalogue: Catalogue) -> list[pd.DataFrame]:
+    """ABLFL, BASE, CHG and PCHG as given: one baseline, one BASE, consistent changes."""
+    parts: list[pd.DataFrame] = []
+    columns = set(adeff.columns)
+    if not {"USUBJID", "PARAMCD"} <= columns or not columns & {"ABLFL", "BASE"}:
+        return parts
+    subj, _ = _factorize(adeff["USUBJID"])
+    param, _ = _factorize(adeff["PARAMCD"])
+    group = pd.Series(subj * 100_003 + param)
+    if "ABLFL" in columns:
+        flagged = (adeff["ABLFL"] == "Y").to_numpy(dtype=bool, na_value=False)
+        many = flagged & group.where(flagged).duplicated(keep=False).to_numpy() & flagged
+        parts.append(_rows("adeff", "ABLFL", _RULE_ABLFL, adeff, many))
+        if {"BASE", "AVAL"} <= columns and flagged.any():
+            base = adeff["BASE"].to_numpy(dtype="float64", na_value=np.nan)
+            aval = adeff["AVAL"].to_numpy(dtype="float64", na_value=np.nan)
+            bad = flagged & ~np.isnan(base) & ~np.isnan(aval) & ~_close(aval, base, adeff,
+                                                                         catalogue)
+            value = np.array([f"BASE {b:g}, AVAL {a:g}" for a, b in zip(aval, base,
+                              strict=True)], dtype=object) if bad.any() else None
+            parts.append(_rows("adeff", "BASE", _RULE_BASE_ABL, adeff, bad, value))
+    if "BASE" in columns:
+        base = adeff["BASE"].to_numpy(dtype="float64", na_value=np.nan)
+        known = ~np.isnan(base)
+        distinct = pd.DataFrame({"g": group, "b": base})[known].groupby("g")["b"].nunique()
+        several = distinct.index[distinct > 1]
+        bad = known & group.isin(several).to_numpy()
+        parts.append(_rows("adeff", "BASE", _RULE_BASE, adeff, bad))
+    if {"AVAL", "BASE", "CHG"} <= columns:
+        aval = adeff["AVAL"].to_numpy(dtype="float64", na_value=np.nan)
+        base = adeff["BASE"].to_numpy(dtype="float64", na_value=np.nan)
+        chg = adeff["CHG"].to_numpy(dtype="float64", na_value=np.nan)
+        known = ~np.isnan(aval) & ~np.isnan(base) & ~np.isnan(chg)
+        bad = known & ~_close(chg, aval - base, adeff, catalogue)
+        value = None
+        if bad.any():
+            value = np.array([f"CHG {c:g}, AVAL - BASE {a - b:g}" for c, a, b in
+                              zip(chg, aval, base, strict=True)], dtype=object)
+        parts.append(_rows("adeff", "CHG", _RULE_CHG, adeff, bad, value))
+    if {"BASE", "CHG", "PCHG"} <= columns:
+        base = adeff["BASE"].to_numpy(dtype="float64", na_value=np.nan)
+        chg = adeff["CHG"].to_numpy(dtype="float64", na_value=np.nan)
+        pchg = adeff["PCHG"].to_numpy(dtype="float64", na_value=np.nan)
+        known = ~np.isnan(base) & ~np.isnan(chg) & ~np.isnan(pchg) & (base != 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            expected = 100.0 * chg / np.where(base != 0, base, 1.0)
+            slack = 100.0 * _tolerance(adeff, catalogue) / np.abs(np.where(base != 0, base, 1))
+        bad = known & ~(np.abs(pchg - expected) <= slack + _tolerance(adeff, catalogue))
+        value = None
+        if bad.any():
+            value = np.array([f"PCHG {p:g}, 100 * CHG / BASE {e:g}" for p, e in
+                              zip(pchg, expected, strict=True)], dtype=object)
+        parts.append(_rows("adeff", "PCHG", _RULE_PCHG, adeff, bad, value))
+    return parts
+
+
+def _tolerance(adeff: pd.DataFrame, catalogue: Catalogue) -> np.ndarray:
+    """Per record: half a unit in the last decimal of its parameter (rounding slack)."""
+    codes, present = pd.factorize(adeff["PARAMCD"].astype("str"))
+    half = np.array([0.5 * 10.0 ** -catalogue.get(c).decimals for c in present] + [0.005])
+    return half[codes] + 1e-9
+
+
+def _close(a: np.ndarray, b: np.ndarray, adeff: pd.DataFrame, catalogue: Catalogue) -> np.ndarray:
+    scale = np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))
+    with np.errstate(invalid="ignore"):
+        return np.abs(a - b) <= _tolerance(adeff, catalogue) + 1e-9 * scale
 
 
 def _parallel_treatment(
@@ -273,7 +512,7 @@ def _periods(adeff: pd.DataFrame, pos: np.ndarray, subjects: _Subjects) -> list[
             where = np.flatnonzero(bad)
             value = np.empty(len(adeff), dtype=object)
             value[where] = [
-                f"{t} in period {kk} (TRTSEQP {subjects.plan[p]})"
+                f"{t} in period {kk} (TRTSEQP {subjects.shown[p]})"
                 for t, kk, p in zip(adeff["TRTA"].iloc[where], k[where], pos[where], strict=True)
             ]
             parts.append(_rows("adeff", "TRTA", _RULE_PERIOD_TRT, adeff, bad, value))

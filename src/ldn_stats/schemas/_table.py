@@ -15,8 +15,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from ldn_stats.io import MISSING_TEXT
 from ldn_stats.schemas._failures import collect, failure_frame
-from ldn_stats.schemas.adsl import SEQUENCE_PATTERN
 
 __all__ = ["check_table"]
 
@@ -87,9 +87,14 @@ def check_table(
 
 
 def _blank_to_missing(values: pd.Series) -> pd.Series:
-    """Empty text is a missing value, as an empty CSV cell is."""
+    """Missing text (:data:`ldn_stats.io.MISSING_TEXT`: empty, NA, ., NaN) is a missing value.
+
+    The same rule as the CSV reader, so a table given in memory with R's ``NA``
+    or SAS's ``.`` validates as its CSV would.
+    """
     if pd.api.types.is_string_dtype(values.dtype) or pd.api.types.is_object_dtype(values.dtype):
-        blank = (values == "").to_numpy(dtype=bool, na_value=False)
+        text = values.astype("str") if pd.api.types.is_object_dtype(values.dtype) else values
+        blank = text.str.strip().isin(MISSING_TEXT).to_numpy(dtype=bool, na_value=False)
         if blank.any():
             return values.mask(blank)
     return values
@@ -168,8 +173,6 @@ def _rule_text(check: object) -> str:
         return f"between {stats['min_value']} and {stats['max_value']}"
     if name == "not_equal_to":
         return f"not {stats['value']}"
-    if name == "str_matches" and stats.get("pattern") == SEQUENCE_PATTERN:
-        return "treatments of 2 or more periods separated by '-', e.g. LDN-PBO"
     if name == "str_matches":
         return f"matches {stats['pattern']}"
     return name

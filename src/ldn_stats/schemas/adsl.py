@@ -8,7 +8,7 @@ sequence such as ``LDN-PBO``) a crossover; :func:`design_of` applies that rule.
 Examples
 --------
 >>> AdslModel.to_schema().columns["SEX"].checks[0].statistics
-{'allowed_values': ['F', 'M']}
+{'allowed_values': ['M', 'F', 'U', 'UNDIFFERENTIATED']}
 >>> design_of(["USUBJID", "TRTSEQP"])
 'crossover'
 """
@@ -20,7 +20,14 @@ from collections.abc import Iterable
 import pandera.pandas as pa
 from pandera.typing import Series
 
-__all__ = ["DESIGN_COLUMNS", "SEQUENCE_PATTERN", "SEQUENCE_SEPARATOR", "AdslModel", "design_of"]
+__all__ = [
+    "AGEU_TERMS",
+    "DESIGN_COLUMNS",
+    "SEQUENCE_SEPARATOR",
+    "SEX_TERMS",
+    "AdslModel",
+    "design_of",
+]
 
 #: Planned-treatment column -> design it implies.
 DESIGN_COLUMNS: dict[str, str] = {"TRT01P": "parallel", "TRTSEQP": "crossover"}
@@ -28,22 +35,29 @@ DESIGN_COLUMNS: dict[str, str] = {"TRT01P": "parallel", "TRTSEQP": "crossover"}
 #: Separator of the per-period treatments in ``TRTSEQP`` (``LDN-PBO``).
 SEQUENCE_SEPARATOR = "-"
 
-#: A valid ``TRTSEQP``: two or more non-empty treatments joined by the separator.
-SEQUENCE_PATTERN = r"^[^-]+(-[^-]+)+$"
-
 _YN = ["Y", "N"]
+
+#: CDISC controlled terminology of SEX (codelist C66731).
+SEX_TERMS = ["M", "F", "U", "UNDIFFERENTIATED"]
+
+#: CDISC controlled terminology of AGEU (codelist C66781).
+AGEU_TERMS = ["YEARS", "MONTHS", "WEEKS", "DAYS", "HOURS"]
 
 
 class AdslModel(pa.DataFrameModel):
     """Subject-level analysis dataset (ADSL): one row per screened or randomized subject.
 
-    Exactly one of ``TRT01P`` (parallel designs) and ``TRTSEQP`` (crossover
-    designs) is present. Other columns may be present and are kept as text.
+    At most one of ``TRT01P`` (parallel designs) and ``TRTSEQP`` (crossover
+    designs) is present; with neither, a crossover is recognised by ``APERIOD``
+    and ``TRTA`` in adeff and its sequences are read from the data. Only
+    ``USUBJID`` is required: every other column is optional, as in CDISC ADSL,
+    and an empty cell is a missing value. Other columns may be present and are
+    kept as text.
 
     Examples
     --------
     >>> sorted(AdslModel.to_schema().columns)[:3]
-    ['AGE', 'DCSREAS', 'ITTFL']
+    ['AGE', 'AGEU', 'ARM']
     """
 
     USUBJID: Series[str] = pa.Field(
@@ -51,20 +65,54 @@ class AdslModel(pa.DataFrameModel):
         description="Unique subject identifier, text (leading zeros kept: '001' is not '1'). "
         "Unique within the table; every USUBJID of adeff and adae must appear here.",
     )
-    SITEID: Series[str] = pa.Field(description="Study site identifier, text.")
-    AGE: Series[int] = pa.Field(
-        ge=18, le=100, description="Age at informed consent in whole years, integer 18-100."
+    SITEID: Series[str] | None = pa.Field(
+        nullable=True, description="Optional. Study site identifier, text."
     )
-    SEX: Series[str] = pa.Field(isin=["F", "M"], description="Sex: F (female) or M (male).")
-    RANDFL: Series[str] = pa.Field(
-        isin=_YN, description="Randomized population flag: Y (randomized) or N."
+    AGE: Series[float] | None = pa.Field(
+        nullable=True,
+        ge=0,
+        description="Optional. Age at informed consent, a number >= 0 in the unit AGEU "
+        "(years when AGEU is absent); fractional ages and children are accepted; empty "
+        "when unknown.",
     )
-    ITTFL: Series[str] = pa.Field(
+    AGEU: Series[str] | None = pa.Field(
+        nullable=True,
+        isin=AGEU_TERMS,
+        description="Optional. Age unit, CDISC controlled terminology: "
+        + ", ".join(AGEU_TERMS) + ".",
+    )
+    SEX: Series[str] | None = pa.Field(
+        nullable=True,
+        isin=SEX_TERMS,
+        description="Optional. Sex, CDISC controlled terminology: M (male), F (female), "
+        "U (unknown) or UNDIFFERENTIATED; empty when not collected.",
+    )
+    RACE: Series[str] | None = pa.Field(
+        nullable=True, description="Optional. Race, text (CDISC terminology recommended)."
+    )
+    ARM: Series[str] | None = pa.Field(
+        nullable=True, description="Optional. Description of the planned arm, text."
+    )
+    TRT01A: Series[str] | None = pa.Field(
+        nullable=True, description="Optional. Actual treatment of period 01, text."
+    )
+    RANDFL: Series[str] | None = pa.Field(
+        nullable=True,
         isin=_YN,
-        description="Intention-to-treat population flag: Y (analysed as randomized) or N.",
+        description="Optional. Randomized population flag: Y (randomized), N or empty.",
     )
-    SAFFL: Series[str] = pa.Field(
-        isin=_YN, description="Safety population flag: Y (received at least one dose) or N."
+    ITTFL: Series[str] | None = pa.Field(
+        nullable=True,
+        isin=_YN,
+        description="Optional. Intention-to-treat population flag: Y (analysed as "
+        "randomized), N or empty (not in the population). The derivations need the "
+        "population flag they are told to use (ITTFL by default).",
+    )
+    SAFFL: Series[str] | None = pa.Field(
+        nullable=True,
+        isin=_YN,
+        description="Optional. Safety population flag: Y (received at least one dose), N "
+        "or empty.",
     )
     TRT01P: Series[str] | None = pa.Field(
         nullable=True,
@@ -74,15 +122,18 @@ class AdslModel(pa.DataFrameModel):
     )
     TRTSEQP: Series[str] | None = pa.Field(
         nullable=True,
-        str_matches=SEQUENCE_PATTERN,
-        description="Crossover designs only: planned treatment sequence, the treatment of "
-        "each period in order separated by '-', e.g. LDN-PBO (period 1 LDN, period 2 "
-        "placebo). Required when RANDFL is Y; present if and only if TRT01P is absent.",
+        description="Crossover designs only: planned treatment sequence, a label as the "
+        "trial writes it: the treatment of each period in order separated by '-' or '/' "
+        "(LDN-PBO, A/B), or one letter per period (AB, BA, ABB). When the parts are "
+        "treatment names (TRTA) or each letter is the first letter of one treatment, "
+        "the sequence is checked against the treatments by APERIOD; otherwise the order "
+        "is read from the data and reported. Optional: without it the sequences are "
+        "read from TRTA by APERIOD. Never present together with TRT01P.",
     )
-    DCSREAS: Series[str] = pa.Field(
+    DCSREAS: Series[str] | None = pa.Field(
         nullable=True,
-        description="Reason for discontinuation from the study, text; empty when the "
-        "subject completed.",
+        description="Optional. Reason for discontinuation from the study, text; empty when "
+        "the subject completed.",
     )
 
     class Config:
@@ -90,25 +141,34 @@ class AdslModel(pa.DataFrameModel):
         strict = False
 
 
-def design_of(columns: Iterable[str]) -> str | None:
+def design_of(columns: Iterable[str], adeff_columns: Iterable[str] = ()) -> str | None:
     """Return the design implied by the planned-treatment column, or ``None`` if ambiguous.
 
     Parameters
     ----------
     columns : iterable of str
         Column names of an ``adsl`` table.
+    adeff_columns : iterable of str, optional
+        Column names of the ``adeff`` table: with neither planned column in
+        adsl, ``APERIOD`` and ``TRTA`` there make a crossover whose sequences
+        are read from the data.
 
     Returns
     -------
     str or None
         ``"parallel"`` when only ``TRT01P`` is present, ``"crossover"`` when
-        only ``TRTSEQP`` is, ``None`` when both or neither are (an error the
-        validator reports).
+        only ``TRTSEQP`` is (or neither is and adeff has APERIOD and TRTA),
+        ``None`` otherwise (an error the validator reports).
 
     Examples
     --------
     >>> design_of(["USUBJID", "TRT01P"]), design_of(["TRT01P", "TRTSEQP"]), design_of([])
     ('parallel', None, None)
+    >>> design_of(["USUBJID"], ["USUBJID", "APERIOD", "TRTA"])
+    'crossover'
     """
+    columns = list(columns)
     found = [DESIGN_COLUMNS[c] for c in columns if c in DESIGN_COLUMNS]
+    if not found and {"APERIOD", "TRTA"} <= set(adeff_columns):
+        return "crossover"
     return found[0] if len(found) == 1 else None

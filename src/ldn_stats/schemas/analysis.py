@@ -46,11 +46,18 @@ class AnalysisModel(pa.DataFrameModel):
     """
 
     USUBJID: Series[str] = pa.Field(coerce=True, description="Unique subject identifier (ADSL).")
-    SITEID: Series[str] = pa.Field(coerce=True, description="Study site identifier (ADSL).")
-    AGE: Series[int] = pa.Field(coerce=True, ge=0, description="Age in years (ADSL).")
-    SEX: Series[str] = pa.Field(coerce=True, description="Sex, F or M (ADSL).")
-    ITTFL: Series[str] = pa.Field(
-        coerce=True, isin=_YN, description="Intent-to-treat population flag, Y/N (ADSL)."
+    SITEID: Series[str] | None = pa.Field(
+        coerce=True, nullable=True, description="Study site identifier (ADSL), when present."
+    )
+    AGE: Series[float] | None = pa.Field(
+        coerce=True, nullable=True, ge=0, description="Age (ADSL, unit AGEU), when present."
+    )
+    SEX: Series[str] | None = pa.Field(
+        coerce=True, nullable=True, description="Sex, CDISC terms (ADSL), when present."
+    )
+    ITTFL: Series[str] | None = pa.Field(
+        coerce=True, nullable=True, isin=_YN,
+        description="Intent-to-treat population flag, Y/N/empty (ADSL), when present."
     )
     TRT01P: Series[str] | None = pa.Field(
         coerce=True, description="Planned treatment arm (parallel designs; ADSL), from the data."
@@ -89,42 +96,50 @@ class AnalysisModel(pa.DataFrameModel):
         "DeriveRules.week_min_days rated days), the visit's rating, or the period endpoint "
         "(mean of the last k rated days of the period).",
     )
-    BASE: Series[float] = pa.Field(
+    BASE: Series[float] | None = pa.Field(
         coerce=True,
         nullable=True,
-        description="Baseline: mean (or, with DeriveRules.baseline_method 'last', the latest) "
+        description="Absent when the trial has no baseline (analysed on AVAL). "
+        "Baseline: as given in adeff (BASE, or the AVAL of the ABLFL = Y record), else "
+        "the mean (or, with DeriveRules.baseline_method 'last', the latest) "
         "of the ratings in the pre-dose window, missing with fewer than "
         "DeriveRules.baseline_min_ratings; for crossovers optionally the period baseline "
         "(mean of the ratings in the days before the period, washout included).",
     )
-    CHG: Series[float] = pa.Field(
-        coerce=True, nullable=True, description="Change from baseline, AVAL - BASE."
+    CHG: Series[float] | None = pa.Field(
+        coerce=True, nullable=True,
+        description="Change from baseline, AVAL - BASE (as given in adeff where it is); "
+        "absent without BASE."
     )
-    PCHG: Series[float] = pa.Field(
+    PCHG: Series[float] | None = pa.Field(
         coerce=True,
         nullable=True,
         description="Percent change from baseline, 100 * CHG / BASE; missing when BASE is 0 "
-        "or missing.",
+        "or missing; absent without BASE.",
     )
-    CRIT1FL: Series[str] = pa.Field(
+    CRIT1FL: Series[str] | None = pa.Field(
         coerce=True,
         nullable=True,
         isin=_YN,
         description='Responder flag: "Y" when PCHG <= -30 (a reduction of at least 30%), '
-        '"N" otherwise, missing when PCHG is missing. Threshold: DeriveRules.crit1_pchg.',
+        '"N" otherwise, missing when PCHG is missing. Threshold: DeriveRules.crit1_pchg. '
+        "Present only when the parameter's catalogue entry defines CRIT1FL (the pain "
+        "scales: >= 30% reduction; others as their definition says).",
     )
-    CRIT2FL: Series[str] = pa.Field(
+    CRIT2FL: Series[str] | None = pa.Field(
         coerce=True,
         nullable=True,
         isin=_YN,
         description='Responder flag: "Y" when PCHG <= -50 (a reduction of at least 50%), '
-        '"N" otherwise, missing when PCHG is missing. Threshold: DeriveRules.crit2_pchg.',
+        '"N" otherwise, missing when PCHG is missing. Threshold: DeriveRules.crit2_pchg. '
+        "Present only when the parameter's catalogue entry defines CRIT2FL.",
     )
     ANL01FL: Series[str] = pa.Field(
         coerce=True,
         isin=_YN,
         description='Analysis flag: "Y" when the subject is in the population (ITTFL = "Y" by '
-        'default), BASE is present and AVAL is present; "N" otherwise.',
+        'default), BASE is present (when the trial has a baseline) and AVAL is present; '
+        '"N" otherwise.',
     )
 
     @pa.check("AVISIT", name="ordered_categorical")

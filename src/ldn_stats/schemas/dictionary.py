@@ -25,7 +25,8 @@ from pathlib import Path
 
 from pandera.pandas import DataFrameModel
 
-from ldn_stats.io import atomic_write_text
+from ldn_stats.io import MISSING_TEXT, atomic_write_text
+from ldn_stats.parameters import builtin_catalogue
 from ldn_stats.schemas import MODELS
 from ldn_stats.schemas._cross import RULES
 from ldn_stats.schemas._table import _rule_text
@@ -89,7 +90,7 @@ def table_entry(name: str, model: type[DataFrameModel]) -> dict[str, object]:
     >>> entry = table_entry("adsl", AdslModel)
     >>> age = next(c for c in entry["columns"] if c["name"] == "AGE")
     >>> age["type"], age["rules"]
-    ('integer', ['>= 18', '<= 100'])
+    ('number', ['>= 0'])
     """
     schema = model.to_schema()
     title, body = _doc(model)
@@ -149,9 +150,37 @@ def _index_markdown(entries: list[dict[str, object]]) -> str:
             f"| `{e['table']}` | {_cell(str(e['title']))} | {len(e['columns'])} "  # type: ignore[arg-type]
             f"| [{e['table']}.md]({e['table']}.md), [{e['table']}.json]({e['table']}.json) |"
         )
+    lines += ["", "## Missing values", "",
+              "One rule for every column of every table: an empty cell, `NA` (R's "
+              "`write.csv`), `.` (SAS exports) and `NaN` / `nan` (Python) are missing "
+              "values, quoted or not, surrounding spaces ignored; in SAS and Parquet "
+              "files their own missing values are missing too. A missing value is never "
+              "a failure of its type; columns that may not be empty say so."]
+    lines += ["", "## Parameters", "",
+              "What a PARAMCD measures comes from the parameter catalogue "
+              "(`ldn_stats/parameters.toml`, extended by a `parameters.toml` beside the "
+              "trial's tables): label, unit, range of AVAL, direction of improvement, "
+              "decimals and responder definitions. A PARAMCD not in the catalogue is "
+              "accepted with a note (numeric AVAL, no range, no responders).", "",
+              "| PARAMCD | Label | Unit | AVAL range | Improvement | Responders |",
+              "|---|---|---|---|---|---|"]
+    for code, p in builtin_catalogue().items():
+        responders = "; ".join(f"{r.flag}: {r.label}" for r in p.responders) or "none"
+        lines.append(f"| `{code}` | {_cell(p.label)} | {p.unit} | {p.range_text()} | "
+                     f"{p.direction or 'unknown'} | {_cell(responders)} |")
     lines += ["", "## Rules across rows and tables", "", "| Tables | Rule |", "|---|---|"]
     lines += [f"| {tables} | {_cell(rule)} |" for tables, rule in RULES]
     return "\n".join(lines) + "\n"
+
+
+def _catalogue_json() -> list[dict[str, object]]:
+    return [
+        {"paramcd": code, "label": p.label, "unit": p.unit, "low": p.low, "high": p.high,
+         "direction": p.direction, "decimals": p.decimals, "pain": p.pain,
+         "responders": [{"flag": r.flag, "kind": r.kind, "threshold": r.threshold,
+                         "label": r.label} for r in p.responders]}
+        for code, p in builtin_catalogue().items()
+    ]
 
 
 def _json(data: object) -> str:
@@ -193,6 +222,8 @@ def render(models: Mapping[str, type[DataFrameModel]] | None = None) -> dict[str
                  "json": f"{e['table']}.json"}
                 for e in entries
             ],
+            "missing_values": list(MISSING_TEXT),
+            "parameters": _catalogue_json(),
             "rules": [{"tables": t, "rule": r} for t, r in RULES],
         }
     )

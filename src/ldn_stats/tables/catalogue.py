@@ -246,7 +246,8 @@ def crossover_effects_table(differences: pd.DataFrame, extra: dict[str, pd.DataF
 
 
 def responder_table(summary: pd.DataFrame, *, number: str, reference: str,
-                    footnotes: Sequence[str] = ()) -> Table:
+                    footnotes: Sequence[str] = (), labels: dict[str, str] | None = None,
+                    title: str = "Responders at >= 30% and >= 50% pain reduction") -> Table:
     """Responder rates by arm with the risk difference, its 95% CI and the NNT.
 
     Parameters
@@ -254,6 +255,16 @@ def responder_table(summary: pd.DataFrame, *, number: str, reference: str,
     summary : pandas.DataFrame
         From :func:`~ldn_stats.tables.summaries.responder_summary`.
     reference : str
+    labels : dict, optional
+        Flag -> row label (the parameter catalogue's responder labels); default
+        the pain scales' ``>= 30% reduction`` / ``>= 50% reduction``.
+    title : str
+        The table title (say what the responders are of).
+
+    Notes
+    -----
+    NNT is "not estimable" when the risk difference is 0; its interval is
+    shown only when the risk-difference interval excludes 0.
 
     Examples
     --------
@@ -264,11 +275,14 @@ def responder_table(summary: pd.DataFrame, *, number: str, reference: str,
     >>> responder_table(s, number="1.4", reference="P").display.iloc[0, :3].tolist()
     ['>= 30% reduction', 'T: 3 (75.0%)', 'P: 1 (25.0%)']
     """
-    labels = {"CRIT1FL": ">= 30% reduction", "CRIT2FL": ">= 50% reduction"}
+    labels = dict(labels) if labels is not None else {
+        "CRIT1FL": ">= 30% reduction", "CRIT2FL": ">= 50% reduction"}
     rows = []
     for _, r in summary.iterrows():
         arm = r["contrast"].split(" - ")[0]
-        if pd.notna(r["nnt_low"]):
+        if pd.isna(r["estimate"]) or float(r["estimate"]) == 0.0:
+            nnt = "not estimable (risk difference 0)"
+        elif pd.notna(r["nnt_low"]):
             nnt = f"{format_number(r['nnt'], 1)} ({format_number(r['nnt_low'], 1)}, " \
                   f"{format_number(r['nnt_high'], 1)})"
         else:
@@ -284,8 +298,7 @@ def responder_table(summary: pd.DataFrame, *, number: str, reference: str,
              "Risk difference with the Newcombe hybrid score interval (method 10).",
              "NNT = 1 / risk difference; its interval is shown only when the risk-difference "
              "interval excludes 0.")
-    return Table(number, "responders", "Responders at >= 30% and >= 50% pain reduction",
-                 summary, display, notes)
+    return Table(number, "responders", title, summary, display, notes)
 
 
 def paired_responder_table(summary: pd.DataFrame | None, *, number: str,
@@ -362,6 +375,22 @@ def adverse_event_table(summary: pd.DataFrame, *, number: str,
         f"{a} (N={format_number(denom[a], 0)})" for a in groups]])
     notes = (*footnotes, "Subjects are counted once per term.")
     return Table(number, "adverse_events", "Adverse events by arm", summary, display, notes)
+
+
+def not_collected_table(key: str, number: str, reason: str, source: str) -> Table:
+    """A requested optional table whose input the trial does not have: it says so.
+
+    Examples
+    --------
+    >>> t = not_collected_table("adverse_events", "1.5", "no adae table", "a.toml")
+    >>> t.display.iloc[0].tolist()
+    ['Not collected: no adae table']
+    """
+    title = {"adverse_events": "Treatment-emergent adverse events",
+             "responders": "Responders", "paired_responders": "Responders"}.get(key, key)
+    display = pd.DataFrame({"": [f"Not collected: {reason}"]})
+    return Table(number, key, f"{title}: not collected", pd.DataFrame(), display,
+                 (f"Source: spec {source}.",))
 
 
 def model_table(details: Sequence[tuple[str, object]], *, number: str,

@@ -3,7 +3,10 @@
 Rules (one per function): fixed decimals with round-half-even on the binary
 value as Python's ``format`` does, no negative zero, an empty cell for a missing
 value, p-values with three decimals and ``<0.001`` below that, confidence
-intervals as ``(low, high)``, counts as ``n (x.x%)``.
+intervals as ``(low, high)``, counts as ``n (x.x%)``. A nonzero standard error,
+SD or confidence bound never prints as zero: where the fixed decimals would
+round it to ``0.00`` it gets two significant digits instead (``0.0043``), so a
+bone-density SE is not shown as ``(0.00)``.
 
 Examples
 --------
@@ -13,6 +16,8 @@ Examples
 '<0.001'
 >>> format_ci(-0.951, 0.274, 2)
 '(-0.95, 0.27)'
+>>> format_mean_sd(0.0213, 0.0043, 2)
+'0.02 (0.0043)'
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ def _missing(x: object) -> bool:
         return True
 
 
-def format_number(x: float | None, decimals: int = 2) -> str:
+def format_number(x: float | None, decimals: int = 2, *, keep_nonzero: bool = False) -> str:
     """Format a number with fixed decimals; missing values give an empty string.
 
     Parameters
@@ -46,6 +51,9 @@ def format_number(x: float | None, decimals: int = 2) -> str:
         The number; ``None``, NaN and ``pandas.NA`` count as missing.
     decimals : int, default 2
         Digits after the decimal point.
+    keep_nonzero : bool, default False
+        When the rounded value would be zero but ``x`` is not, show two
+        significant digits instead (for SEs, SDs and CI bounds).
 
     Returns
     -------
@@ -60,6 +68,8 @@ def format_number(x: float | None, decimals: int = 2) -> str:
     ''
     >>> format_number(-0.001, 1)
     '0.0'
+    >>> format_number(-0.001, 1, keep_nonzero=True), format_number(0.00456, 2, keep_nonzero=True)
+    ('-0.0010', '0.0046')
     """
     if _missing(x):
         return ""
@@ -67,6 +77,9 @@ def format_number(x: float | None, decimals: int = 2) -> str:
     if math.isinf(v):
         return "Inf" if v > 0 else "-Inf"
     s = f"{v:.{decimals}f}"
+    if keep_nonzero and v != 0.0 and float(s) == 0.0:
+        digits = max(decimals, 1 - math.floor(math.log10(abs(v))))  # two significant digits
+        return f"{v:.{digits}f}"
     if s.startswith("-") and float(s) == 0.0:
         s = s[1:]
     return s
@@ -130,7 +143,8 @@ def format_ci(low: float | None, high: float | None, decimals: int = 2) -> str:
     """
     if _missing(low) or _missing(high):
         return ""
-    return f"({format_number(low, decimals)}, {format_number(high, decimals)})"
+    return (f"({format_number(low, decimals, keep_nonzero=True)}, "
+            f"{format_number(high, decimals, keep_nonzero=True)})")
 
 
 def format_n_pct(n: int | float, total: int | float, decimals: int = 1) -> str:
@@ -189,4 +203,4 @@ def format_mean_sd(mean: float | None, sd: float | None, decimals: int = 1) -> s
         return ""
     if _missing(sd):
         return format_number(mean, decimals)
-    return f"{format_number(mean, decimals)} ({format_number(sd, decimals)})"
+    return f"{format_number(mean, decimals)} ({format_number(sd, decimals, keep_nonzero=True)})"

@@ -150,7 +150,8 @@ def baseline_summary(subjects: pd.DataFrame, arm: str, *,
     groups = [(g, subjects[subjects[arm].astype(str) == g]) for g in _levels(subjects[arm])]
     groups.append(("Total", subjects))
     rows: list[dict[str, object]] = []
-    continuous = ["AGE"] + ([baseline] if baseline else [])
+    # CDISC ADSL: AGE, SEX and SITEID are optional; a column not collected is left out
+    continuous = [c for c in ["AGE"] + ([baseline] if baseline else []) if c in subjects]
     for group, df in groups:
         rows.append({"variable": "N", "level": "", "statistic": "n", "group": group,
                      "value": float(len(df))})
@@ -158,7 +159,7 @@ def baseline_summary(subjects: pd.DataFrame, arm: str, *,
             for stat, value in _describe(df[var]).items():
                 rows.append({"variable": var, "level": "", "statistic": stat,
                              "group": group, "value": value})
-        for var in ("SEX", "SITEID"):
+        for var in [v for v in ("SEX", "SITEID") if v in subjects]:
             for level in _levels(subjects[var]):
                 n = float((df[var].astype(str) == level).sum())
                 pct = 100.0 * n / len(df) if len(df) else math.nan

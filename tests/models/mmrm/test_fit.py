@@ -37,7 +37,28 @@ def test_counts_and_dropped_rows(fit, fev):
     # fev_data: 800 rows, 537 with FEV1 present, 197 subjects (R mmrm: n_obs 537)
     assert (fit.n_obs, fit.n_subjects, fit.n_rows_dropped) == (537, 197, 800 - 537)
     assert fit.converged
-    assert fit.optimizer.method == "L-BFGS-B"
+    # the default optimizer: a verified optimum, and it says which criterion it met
+    info = fit.optimizer
+    assert (info.strategy, info.method) == ("default", "trust-region Newton")
+    assert info.criterion == "Newton decrement g' H^-1 g"
+    assert info.verified and info.criterion_value <= info.tolerance == 1e-12
+    assert info.min_eigenvalue > 0
+    assert np.abs(info.gradient).max() == pytest.approx(info.gradient_norm)
+    g = fit.glance()
+    assert g.loc[0, "optimizer"] == "default" and bool(g.loc[0, "verified_optimum"])
+
+
+def test_r_mmrm_optimizer_stops_where_r_does(fev):
+    # witness: mmrm_r_default_reference.json (R mmrm's default stopping point); the
+    # "r-mmrm" path meets SAS's relative criterion only, so its Newton decrement is
+    # far above the default's 1e-12
+    fit = mmrm(FORMULA, fev, optimizer="r-mmrm")
+    info = fit.optimizer
+    assert (info.strategy, info.method) == ("r-mmrm", "L-BFGS-B")
+    assert info.criterion.startswith("relative Hessian")
+    assert info.verified and info.criterion_value <= info.tolerance == 1e-8
+    # its Newton decrement (relative criterion x |f|) is far above the default's 1e-12
+    assert info.criterion_value * abs(fit.loglik) > 1e-7
 
 
 def test_result_is_immutable(fit):
@@ -89,18 +110,19 @@ def test_shuffled_rows_and_relabelled_subjects(fit, fev):
 
 
 def test_affine_change_of_outcome(fev):
-    # exact optimum (optimizer="strict"): the R-path default stops at R's tolerance,
-    # which is not scale invariant beyond ~1e-4 (see test_default_path_invariance)
-    base = mmrm(FORMULA, fev, optimizer="strict")
-    other = mmrm(FORMULA, fev.assign(FEV1=3.0 * fev["FEV1"] + 7.0), optimizer="strict")
+    # the default optimizer's criterion is scale free: 3 y + 7 gives 3 x the estimates
+    base = mmrm(FORMULA, fev)
+    other = mmrm(FORMULA, fev.assign(FEV1=3.0 * fev["FEV1"] + 7.0))
     np.testing.assert_allclose(other.coef["estimate"].iloc[1:],
                                3.0 * base.coef["estimate"].iloc[1:], rtol=1e-6)
     _same_inference(base, other, scale=3.0)
 
 
-def test_default_path_invariance_within_optimizer_tolerance(fit, fev):
-    other = mmrm(FORMULA, fev.assign(FEV1=3.0 * fev["FEV1"] + 7.0))
-    np.testing.assert_allclose(other.coef["std_error"], 3.0 * fit.coef["std_error"],
+def test_r_mmrm_path_invariance_within_optimizer_tolerance(fev):
+    # R's stopping point is not scale invariant beyond ~1e-4
+    base = mmrm(FORMULA, fev, optimizer="r-mmrm")
+    other = mmrm(FORMULA, fev.assign(FEV1=3.0 * fev["FEV1"] + 7.0), optimizer="r-mmrm")
+    np.testing.assert_allclose(other.coef["std_error"], 3.0 * base.coef["std_error"],
                                rtol=1e-3)
 
 
@@ -108,14 +130,24 @@ def test_default_path_invariance_within_optimizer_tolerance(fit, fev):
 def test_nonconvergence_raises_like_sas(fev, reml):
     # witnesses: sas_log_nonconvergence_reml.txt ("WARNING: Did not converge.") and
     # sas_log_nonconvergence.txt (ML: "Stopped because of too many likelihood evaluations")
-    with pytest.raises(ConvergenceError, match="no optimizer converged; tried: L-BFGS-B"):
+    # the message says what was tried: Newton from both starts, then a simpler fit
+    with pytest.raises(ConvergenceError, match="no optimizer converged; tried: trust-region "
+                       "Newton from mmrm standard") as err:
         mmrm(FORMULA, fev.head(50), reml=reml)
+    assert "from moment" in str(err.value) and "toeph fit" in str(err.value)
+    with pytest.raises(ConvergenceError, match="no optimizer converged; tried: L-BFGS-B"):
+        mmrm(FORMULA, fev.head(50), reml=reml, optimizer="r-mmrm")
 
 
 def test_nonconvergence_can_be_accepted(fev):
     res = mmrm(FORMULA, fev.head(50), accept_nonconvergence=True)
-    assert res.converged is False
-    assert len(res.optimizer.attempts) == 6
+    assert res.converged is False and not res.optimizer.verified
+    starts = [a.start for a in res.optimizer.attempts]
+    assert any(s.startswith("mmrm standard") for s in starts)
+    assert any(s.startswith("moment") for s in starts)
+    assert any(s.startswith("toeph fit") for s in starts)
+    assert len(mmrm(FORMULA, fev.head(50), accept_nonconvergence=True,
+                    optimizer="r-mmrm").optimizer.attempts) == 6
 
 
 def test_error_messages(fev):

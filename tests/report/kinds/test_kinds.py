@@ -53,6 +53,9 @@ def test_mmrm_kind_differences_are_the_engine_pairwise_treatment_minus_reference
         float(fit.model.covariance.iloc[1, 0]), rel=1e-12)
     assert fit.covariance is not None and len(fit.residuals) == fit.model.n_obs
     assert fit.primary()["visit"] == "Week 4"
+    # the footnotes name the Kenward-Roger variant (issue 10: SAS's by default)
+    assert fit.df_method == "Kenward-Roger (SAS PROC MIXED DDFM=KR)"
+    assert details["Convergence criterion"].startswith("Newton decrement")
 
 
 def test_crossover_kind_collects_effects_variances_and_icc(crossover_synth):

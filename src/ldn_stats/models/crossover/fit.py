@@ -37,7 +37,6 @@ import numpy as np
 import pandas as pd
 
 from ldn_stats.errors import DataError, ModelError
-from ldn_stats.models.crossover.designs import parse_sequence
 from ldn_stats.models.crossover.nonparametric import (
     mainland_gart,
     paired_responders,
@@ -52,6 +51,7 @@ from ldn_stats.models.crossover.two_by_two import (
 from ldn_stats.models.mmrm.fit import mmrm
 from ldn_stats.models.mmrm.result import MMRMResult
 from ldn_stats.vocabulary import INFERENCE
+from ldn_stats.vocabulary import Sequence as SequenceLabel
 
 __all__ = ["CARRYOVER", "CrossoverResult", "crossover", "prepare_crossover_data"]
 
@@ -261,7 +261,7 @@ def prepare_crossover_data(
                 f"({subject}={row[subject]!r}, {period}={row[period]!r})"
             )
     carry = []
-    seqs = {s: parse_sequence(s) for s in d[sequence].unique()}
+    seqs = _sequence_orders(d, subject, sequence, treatment, period, position, levels)
     for usubjid, seq, per, trt in zip(d[subject], d[sequence], d[period], d[treatment],
                                       strict=True):
         k = position[per]
@@ -278,6 +278,28 @@ def prepare_crossover_data(
     d[sequence] = pd.Categorical(d[sequence], categories=sorted(seqs))
     d[CARRYOVER] = pd.Categorical(carry, categories=levels)
     return d, levels
+
+
+def _sequence_orders(d: pd.DataFrame, subject: str, sequence: str, treatment: str,
+                     period: str, position: dict, levels: list) -> dict[str, tuple[str, ...]]:
+    """Per-period treatments of each sequence label (``LDN-PBO``, ``AB``, ``A/B``, ``ABB``).
+
+    A label that names its treatments (by name or first letter, see
+    :meth:`ldn_stats.vocabulary.Sequence.resolve`) gives them; any other
+    label takes the order its subjects received (the most frequent treatment at
+    each period), so every subject is still checked against its sequence.
+    """
+    out = {}
+    for label in d[sequence].unique():
+        resolved = SequenceLabel.resolve(label, [str(x) for x in levels])
+        found = resolved.treatments if resolved is not None else None
+        if found is None:
+            rows = d[d[sequence] == label]
+            k = rows[period].map(position)
+            found = tuple(rows.groupby(k, sort=True)[treatment].agg(
+                lambda t: t.value_counts().index[0]))
+        out[label] = found
+    return out
 
 
 def _variance_components(fit: MMRMResult, subject: str) -> tuple[pd.DataFrame | None, float]:
@@ -432,7 +454,8 @@ def crossover(
     extra = [outcome, *covariates]
     if period_baseline is not None:
         extra.append(period_baseline)
-    has_pchg = pchg is not None and pchg in data.columns
+    # the responder side analyses need percent changes; without them they are skipped
+    has_pchg = pchg is not None and pchg in data.columns and bool(data[pchg].notna().any())
     if has_pchg:
         extra.append(pchg)
     d, levels = prepare_crossover_data(data, subject, period, treatment, sequence, reference,

@@ -613,6 +613,8 @@ class MarginalCovariance:
         derivatives are ``None`` when not requested by ``order``. Padded rows
         (``batch.valid``) are made inert.
         """
+        if self.structure is not None and not self.spatial:
+            return self._evaluate_visits(theta, batch, order)
         v, d1, d2, idx = self._evaluate_raw(theta, batch, order)
         if batch.valid is None or batch.valid.all():
             return v, d1, d2, idx
@@ -624,6 +626,73 @@ class MarginalCovariance:
             d1 = d1 * mm[:, None]
         if d2 is not None:
             d2 = d2 * mm[:, None, None]
+        return v, d1, d2, idx
+
+    def _gather_index(self, batch: PatternBatch, k: int):
+        """Flat indices into the stacked, extended group matrices (cached on the batch).
+
+        Each group's ``Sigma`` (and derivatives) is extended by ``n`` dummy time points
+        (identity in ``Sigma``, zero in the derivatives) to which padded rows point, so
+        one ``take`` gives ``V``, ``dV`` and ``d2V`` with inert padded rows.
+        """
+        key = ("_gather", k)
+        cache = batch.__dict__.setdefault("_cache", {})
+        if key not in cache:
+            n = batch.pos.shape[1]
+            m = len(self.times)
+            me = m + n
+            pos = batch.pos if batch.valid is None else np.where(
+                batch.valid, batch.pos, m + np.arange(n)[None, :])
+            cell = pos[:, :, None] * me + pos[:, None, :]  # (P, n, n)
+            g = batch.group[:, None, None]
+            cache[key] = (me, g * me * me + cell, (g * k)[:, None] * me * me + cell[:, None])
+        return cache[key]
+
+    def _evaluate_visits(self, theta: np.ndarray, batch: PatternBatch, order: int = 0):
+        """``evaluate`` for visit-indexed structures: gathers from each group's ``Sigma``."""
+        n_pat, n = batch.pos.shape
+        kr, m = self.k_group, len(self.times)
+        n_groups = len(self.groups)
+        me, flat0, flat1 = self._gather_index(batch, kr)
+        sig = [self.group_sigma(theta, g, order) for g in range(n_groups)]
+        ext = np.zeros((n_groups, me, me))
+        ext[:, np.arange(m, me), np.arange(m, me)] = 1.0
+        for g in range(n_groups):
+            ext[g, :m, :m] = sig[g][0]
+        v = ext.ravel().take(flat0)
+        d1r = d2r = None
+        if order >= 1:
+            e1 = np.zeros((n_groups, kr, me, me))
+            for g in range(n_groups):
+                e1[g, :, :m, :m] = sig[g][1]
+            k_off = (np.arange(kr) * me * me)[None, :, None, None]
+            d1r = e1.ravel().take(flat1 + k_off)
+        if order >= 2:
+            e2 = np.zeros((n_groups, kr, kr, me, me))
+            for g in range(n_groups):
+                e2[g, :, :, :m, :m] = sig[g][2]
+            kk = (np.arange(kr * kr) * me * me).reshape(1, kr, kr, 1, 1)
+            flat2 = (batch.group * kr * kr)[:, None, None, None, None] * me * me + \
+                (flat0 - (batch.group * me * me)[:, None, None])[:, None, None]
+            d2r = e2.ravel().take(flat2 + kk)
+        base = batch.group * kr
+        idx = base[:, None] + np.arange(kr)[None, :]
+        if self.n_re == 0:
+            return v, d1r, d2r, idx
+        zz = (batch.clusters[:, :, None, :] == batch.clusters[:, None, :, :]).astype(float)
+        zz = np.moveaxis(zz, 3, 1)  # (P, n_re, n, n)
+        if batch.valid is not None:
+            zz = zz * (batch.valid[:, :, None] & batch.valid[:, None, :])[:, None]
+        tau = theta[self.n_r:]
+        v = v + np.einsum("r,pruv->puv", tau, zz)
+        idx = np.concatenate([idx, np.broadcast_to(self.n_r + np.arange(self.n_re),
+                                                   (n_pat, self.n_re))], axis=1)
+        d1 = np.concatenate([d1r, zz], axis=1) if order >= 1 else None
+        d2 = None
+        if order >= 2:
+            k = kr + self.n_re
+            d2 = np.zeros((n_pat, k, k, n, n))
+            d2[:, :kr, :kr] = d2r
         return v, d1, d2, idx
 
     def _mask(self, batch: PatternBatch, a: np.ndarray) -> np.ndarray:

@@ -166,8 +166,7 @@ def adjusted_vcov(lik: Likelihood, st: LikelihoodState, W: np.ndarray, linear: b
         if not linear:
             Mr = Vinv @ lik.model.d2_contract(st.theta, part["batch"].pattern, Wl) @ Vinv
             Mq = Mq - 0.25 * Mr
-        T = part["batch"].T[:, :, :, :p, :p]
-        acc += np.einsum("puv,puvab->ab", Mq, T)
+        acc += part["batch"].xquad(Mq, p).sum(axis=0)
     PW = np.einsum("hl,lab->hab", W, Pk)
     acc -= np.einsum("hab,bc,hcd->ad", Pk, st.phi, PW)
     phi = st.phi
@@ -175,15 +174,26 @@ def adjusted_vcov(lik: Likelihood, st: LikelihoodState, W: np.ndarray, linear: b
     return 0.5 * (phi_a + phi_a.T), Pk
 
 
-def sas_kenward_roger(lik: Likelihood, model: MarginalCovariance, st, H: np.ndarray):
-    """Kenward-Roger with second derivatives in SAS's parametrization (see the module notes)."""
+def sas_kenward_roger(lik: Likelihood, model: MarginalCovariance, st, H: np.ndarray,
+                      W: np.ndarray | None = None):
+    """Kenward-Roger with second derivatives in SAS's parametrization (see the module notes).
+
+    ``W`` (optional) is an inverse information already chosen in ``theta`` (the
+    expected one, for models with random effects, as pbkrtest); otherwise the
+    inverse observed information ``H^-1`` is used, transformed to SAS's parameters.
+    """
     name = model.structure.name if model.structure is not None else None
     if name in (None, "us", "cs", "toep"):  # linear in SAS: no second-derivative term
-        vc, Pk = adjusted_vcov(lik, st, inverse(H), linear=True)
-        return vc, Pk, inverse(H)
+        W0 = inverse(H) if W is None else W
+        vc, Pk = adjusted_vcov(lik, st, W0, linear=True)
+        return vc, Pk, W0
     J, S = sas_jacobian(model, st.theta)
-    H_eta = J.T @ H @ J + np.einsum("h,hab->ab", st.grad, S)
-    W_eta = inverse(H_eta)
+    if W is None:
+        H_eta = J.T @ H @ J + np.einsum("h,hab->ab", st.grad, S)
+        W_eta = inverse(H_eta)
+    else:
+        Jinv = inverse(J)
+        W_eta = Jinv @ W @ Jinv.T
     W_tilde = J @ W_eta @ J.T
     vc, Pk = adjusted_vcov(lik, st, W_tilde, linear=False)
     c = np.einsum("ab,hab->h", W_eta, S)
@@ -214,7 +224,7 @@ def kenward_roger(lik: Likelihood, model: MarginalCovariance, st: LikelihoodStat
         ``(Phi_A, Pk, W)``.
     """
     if parametrization == "sas" and not linear:
-        return sas_kenward_roger(lik, model, st, H)
+        return sas_kenward_roger(lik, model, st, H, W if model.n_re else None)
     vc, Pk = adjusted_vcov(lik, st, W, linear=linear)
     return vc, Pk, W
 

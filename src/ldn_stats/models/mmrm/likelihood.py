@@ -2,10 +2,18 @@
 
 Subjects are grouped by their pattern of observed rows (covariance group,
 time points or coordinates, random-effect clusters); every subject of a
-pattern shares ``V_i``. The data enter only through per-pattern sufficient
-statistics ``T[u, v] = sum_i z_iu z_iv'`` of the weighted rows
-``z = sqrt(w) * (x', y)'``, so one evaluation costs a few small dense
-operations per pattern, whatever the number of subjects.
+pattern shares ``V_i``. How the data enter is chosen by the data, pattern by
+pattern:
+
+* a pattern shared by many subjects enters through its sufficient statistics
+  ``T[u, v] = sum_i z_iu z_iv'`` of the weighted rows ``z = sqrt(w) * (x', y)'``
+  (``n x n x q x q``, whatever the number of subjects);
+* a pattern held by few subjects (where ``T`` costs more than the rows
+  themselves: ``n_s (n + q) < n q``) enters subject by subject, the subjects'
+  rows ``Z_i`` (``n x q``) batched by size.
+
+Both give the same numbers (to rounding); high-missingness trials, where nearly
+every subject has its own pattern, take the second route.
 
 Notation (per pattern): ``V`` its covariance, ``V_h = dV/dtheta_h``,
 ``Phi = (X' V^-1 X)^-1``, ``r_i = y_i - X_i beta``, ``P = V^-1 - V^-1 X Phi X' V^-1``
@@ -53,14 +61,31 @@ _LOG_2PI = float(np.log(2.0 * np.pi))
 
 @dataclass
 class _Batch:
-    """Patterns of one size: covariance inputs plus sufficient statistics."""
+    """Units evaluated together: covariance inputs plus the data, in one of two forms.
+
+    Either ``T`` (pattern units: sufficient statistics) or ``F`` (subject units:
+    the weighted rows of one subject each) is set.
+    """
 
     pattern: PatternBatch
-    T: np.ndarray  # (P, n, n, q, q) with q = p + 1, weighted [X, y]
-    n_sub: np.ndarray  # (P,) subjects per pattern
-    logw: np.ndarray  # (P,) sum of log weights over the pattern's rows and subjects
-    rows: list[np.ndarray]  # per pattern (n_s, n) row indices into the data
+    T: np.ndarray | None  # (P, n, n, q, q) with q = p + 1, weighted [X, y]
+    n_sub: np.ndarray  # (P,) subjects per unit
+    logw: np.ndarray  # (P,) sum of log weights over the unit's rows and subjects
+    rows: list[np.ndarray]  # per unit (n_s, n) row indices into the data
     groups_of_idx: list | None = None  # cache for _scatter: (index row, pattern mask)
+    F: np.ndarray | None = None  # (P, n, q): one subject's weighted [X, y] per unit
+
+    def xquad(self, A: np.ndarray, p: int) -> np.ndarray:
+        """``sum_i X_i' A X_i`` per unit: A (P, ..., n, n) -> (P, ..., p, p)."""
+        P_, n = A.shape[0], A.shape[-1]
+        mid = A.shape[1:-2]
+        if self.T is not None:
+            q = self.T.shape[-1]
+            out = A.reshape(P_, -1, n * n) @ self.T.reshape(P_, n * n, q * q)
+            return out.reshape(P_, *mid, q, q)[..., :p, :p]
+        X = self.F[:, :, :p]
+        Xe = X.reshape(P_, *([1] * len(mid)), n, p)
+        return np.swapaxes(Xe, -1, -2) @ (A @ Xe)
 
 
 @dataclass
@@ -113,6 +138,9 @@ class Likelihood:
         Positive weights: ``V_i = W_i^-1/2 Sigma_i W_i^-1/2``.
     reml : bool
         Restricted (default) or full maximum likelihood.
+    evaluation : {"auto", "pattern", "subject"}
+        How the data enter: chosen per pattern by cost (``"auto"``), or every
+        pattern through sufficient statistics, or every subject on its own.
 
     Examples
     --------
@@ -137,6 +165,7 @@ class Likelihood:
         clusters: np.ndarray | None = None,
         weights: np.ndarray | None = None,
         reml: bool = True,
+        evaluation: str = "auto",
     ) -> None:
         X = np.asarray(X, dtype=float)
         y = np.asarray(y, dtype=float)
@@ -164,8 +193,12 @@ class Likelihood:
             coords = np.asarray(coords, dtype=float)
             if coords.ndim == 1:
                 coords = coords[:, None]
+        if evaluation not in ("auto", "pattern", "subject"):
+            raise ModelError(f"evaluation must be 'auto', 'pattern' or 'subject', "
+                             f"got {evaluation!r}")
+        self.evaluation = evaluation
         self.batches = self._build(pos, coords, group, clusters, w)
-        self.n_patterns = sum(len(b.n_sub) for b in self.batches)
+        self._last: tuple[bytes, LikelihoodState] | None = None
 
     # ------------------------------------------------------------------ patterns
     def _build(self, pos, coords, group, clusters, w) -> list[_Batch]:
@@ -208,6 +241,55 @@ class Likelihood:
             else:
                 found.append(rows)
         Z = np.column_stack([self.X, self.y]) * np.sqrt(w)[:, None]
+        q = Z.shape[1]
+        self.n_patterns = len(patterns)
+        # shared patterns: sufficient statistics; rare ones (T larger than the rows it
+        # sums): subject by subject
+        shared = {k: v for k, v in patterns.items()
+                  if self.evaluation == "pattern" or (
+                      self.evaluation == "auto" and len(v) * (len(k[1]) + q) >= len(k[1]) * q)}
+        batches = []
+        if shared:
+            batches.append(self._pattern_batch(shared, info, Z, w, spatial, coords, n_re))
+        by_size: dict[int, list] = {}
+        for k, v in patterns.items():
+            if k not in shared:
+                by_size.setdefault(len(k[1]), []).extend((k, r) for r in v)
+        # sizes in a few classes (each padded to its largest size, at most ~1.7x the
+        # smallest): few batched operations per evaluation, little padding
+        sizes = sorted(by_size, reverse=True)
+        while sizes:
+            top = sizes[0]
+            cls = [nv for nv in sizes if nv >= 0.6 * top]
+            sizes = [nv for nv in sizes if nv < 0.6 * top]
+            units = [u for nv in cls for u in by_size[nv]]
+            batches.append(self._subject_batch(units, info, Z, w, spatial, coords, n_re, top))
+        return batches
+
+    def _subject_batch(self, units, info, Z, w, spatial, coords, n_re, n) -> _Batch:
+        """Subjects with rare patterns, padded to ``n`` rows: one unit per subject."""
+        units = sorted(units, key=lambda kr: (-len(kr[1]), kr[0], int(kr[1][0])))
+        S, q = len(units), Z.shape[1]
+        F = np.zeros((S, n, q))
+        valid = np.zeros((S, n), dtype=bool)
+        pos = np.zeros((S, n), dtype=int)
+        crd = np.zeros((S, n, coords.shape[1])) if spatial else None
+        cl = -1 - np.broadcast_to(np.arange(n)[None, :, None], (S, n, n_re)).copy()
+        logw = np.zeros(S)
+        for j, (k, r) in enumerate(units):
+            nv = len(r)
+            F[j, :nv] = Z[r]
+            valid[j, :nv] = True
+            pos[j, :nv] = info[k][1]
+            if spatial:
+                crd[j, :nv] = info[k][2]
+            cl[j, :nv] = info[k][3]
+            logw[j] = float(np.log(w[r]).sum())
+        pb = PatternBatch(group=np.array([info[k][0] for k, _ in units], dtype=int),
+                          pos=pos, coords=crd, clusters=cl, valid=valid)
+        return _Batch(pb, None, np.ones(S), logw, [r[None, :] for _, r in units], F=F)
+
+    def _pattern_batch(self, patterns, info, Z, w, spatial, coords, n_re) -> _Batch:
         # one batch: every pattern padded to the largest size with inert rows (V = 1 on
         # the diagonal, no correlation, zero data), so each evaluation is a few batched
         # operations whatever the number of distinct patterns
@@ -227,7 +309,7 @@ class Likelihood:
             zs = Z[rows].reshape(len(rows), -1)  # (n_s, nv * q)
             T[j, :nv, :nv] = (zs.T @ zs).reshape(nv, q, nv, q).transpose(0, 2, 1, 3)
             valid[j, :nv] = True
-            g0, pos_j, coords_j, cl_j = info[key]
+            _, pos_j, coords_j, cl_j = info[key]
             pos_b[j, :nv] = pos_j
             if spatial:
                 coords_b[j, :nv] = coords_j
@@ -239,8 +321,7 @@ class Likelihood:
             group=np.array([info[k][0] for k in keys], dtype=int),
             pos=pos_b, coords=coords_b, clusters=cl_b, valid=valid,
         )
-        batches = [_Batch(pb, T, np.array(ns, dtype=float), np.array(lw), rows_list)]
-        return batches
+        return _Batch(pb, T, np.array(ns, dtype=float), np.array(lw), rows_list)
 
     # ------------------------------------------------------------------ core
     def state(self, theta: np.ndarray, order: int = 0) -> LikelihoodState | None:
@@ -266,8 +347,12 @@ class Likelihood:
             Vinv = np.linalg.inv(V)
             Vinv = 0.5 * (Vinv + np.swapaxes(Vinv, 1, 2))
             logdet += float(b.n_sub @ (2.0 * np.log(diag).sum(axis=1)) - b.logw.sum())
-            M += np.tensordot(Vinv, b.T, axes=([0, 1, 2], [0, 1, 2]))
-            parts.append({"batch": b, "Vinv": Vinv, "dV": dV, "idx": idx})
+            if b.T is not None:
+                M += np.tensordot(Vinv, b.T, axes=([0, 1, 2], [0, 1, 2]))
+            else:
+                q = b.F.shape[-1]
+                M += b.F.reshape(-1, q).T @ (Vinv @ b.F).reshape(-1, q)
+            parts.append({"batch": b, "V": V, "Vinv": Vinv, "dV": dV, "idx": idx})
         xtvx = M[:p, :p]
         try:
             Lx = np.linalg.cholesky(xtvx)
@@ -284,7 +369,15 @@ class Likelihood:
         st = LikelihoodState(theta, float(f), beta, phi, xtvx, parts)
         if order >= 1:
             st.grad = self._gradient(st)
+            self._last = (theta.tobytes(), st)
         return st
+
+    def _cached(self, theta: np.ndarray) -> LikelihoodState | None:
+        """The state of the last order-1 evaluation if it was at ``theta``."""
+        theta = np.asarray(theta, dtype=float)
+        if self._last is not None and self._last[0] == theta.tobytes():
+            return self._last[1]
+        return None
 
     def _residual_stats(self, st: LikelihoodState, part: dict) -> None:
         """Per-pattern C = sum X_i Phi X_i', S = sum r_i r_i', E = V^-1 S V^-1."""
@@ -294,6 +387,15 @@ class Likelihood:
         T = part["batch"].T
         c = np.concatenate([-st.beta, [1.0]])
         Vinv = part["Vinv"]
+        if T is None:
+            F = part["batch"].F
+            X = F[:, :, :p]
+            part["C"] = (X @ st.phi) @ np.swapaxes(X, 1, 2)
+            r = F @ c  # (S, n)
+            part["r"] = r
+            vr = (Vinv @ r[:, :, None])[:, :, 0]
+            part["E"] = vr[:, :, None] * vr[:, None, :]
+            return
         phi_pad = np.zeros((p + 1, p + 1))
         phi_pad[:p, :p] = st.phi
         part["C"] = T.reshape(-1, (p + 1) ** 2) @ phi_pad.ravel()
@@ -333,6 +435,7 @@ class Likelihood:
         """Objective and its analytic gradient at ``theta``."""
         st = self.state(theta, order=1)
         if st is None:
+            self._last = None
             return np.inf, np.full(self.model.n_theta, np.nan)
         return st.f, st.grad
 
@@ -345,11 +448,7 @@ class Likelihood:
         for part in st.parts:
             if "A" not in part:
                 part["A"] = part["Vinv"][:, None] @ part["dV"] @ part["Vinv"][:, None]
-            T = part["batch"].T  # full (q, q) blocks: reshaping a slice would copy T
-            P_, k, n = part["A"].shape[:3]
-            q = T.shape[-1]
-            local = part["A"].reshape(P_, k, n * n) @ T.reshape(P_, n * n, q * q)
-            _scatter(out, part, local.reshape(P_, k, q, q)[:, :, :p, :p])
+            _scatter(out, part, part["batch"].xquad(part["A"], p))
         st.Pk = out
         return out
 
@@ -361,7 +460,7 @@ class Likelihood:
         instead (``A = P`` under REML, ``V^-1`` under ML), as pbkrtest uses.
         """
         if st is None or st.grad is None:
-            st = self.state(theta, order=1)
+            st = self._cached(theta) or self.state(theta, order=1)
         if st is None:
             raise ModelError("the covariance matrix is not positive definite at theta")
         observed = kind == "observed"
@@ -382,15 +481,23 @@ class Likelihood:
                 # tr(left_h B_j) for all h, j: (P, k, k)
                 return left.reshape(n_pat, k, n * n) @ np.swapaxes(Bt, 1, 2)
 
-            # -1/2 tr(A V_h A V_j), pattern-local part
-            local = -0.5 * n_sub[:, None, None] * _tr(B)
+            # the pattern-local terms, all of the form tr(L B_h B_j): -1/2 tr(A V_h A V_j)
+            # gives L = -n/2 I (+ V^-1 C under REML); the observed information adds
+            # tr(E V_h B_j) = tr(E V B_h B_j), so L += E V
+            L = np.broadcast_to(-0.5 * n_sub[:, None, None] * np.eye(n), (n_pat, n, n))
             if self.reml:
-                local += _tr((Vinv @ part["C"])[:, None] @ B)
+                L = L + Vinv @ part["C"]
+            if observed:
+                L = L + part["E"] @ part["V"]
+            local = _tr(L[:, None] @ B)
             if observed:
                 local += self.model.d2_inner(st.theta, part["batch"].pattern, G)
-                local += _tr(part["E"][:, None] @ dV)  # tr(V_h V^-1 V_j E) = tr(E V_h B_j)
                 A = part["A"]
-                loc_u = A.reshape(n_pat, k, n * n) @ part["Txr"].reshape(n_pat, n * n, p)
+                if "Txr" in part:
+                    loc_u = A.reshape(n_pat, k, n * n) @ part["Txr"].reshape(n_pat, n * n, p)
+                else:  # subject units: X_i' A_h r_i
+                    Ar = (A @ part["r"][:, None, :, None])[..., 0]  # (S, k, n)
+                    loc_u = Ar @ part["batch"].F[:, :, :p]
                 _scatter(u, part, loc_u)
             _scatter(H, part, local, square=True)
         phi = st.phi
@@ -443,6 +550,14 @@ def _scatter(out: np.ndarray, part: dict, local: np.ndarray, square: bool = Fals
         uniq, inv = np.unique(part["idx"], axis=0, return_inverse=True)
         inv = np.asarray(inv).ravel()
         batch.groups_of_idx = [(row, inv == r) for r, row in enumerate(uniq)]
+    if len(batch.groups_of_idx) == 1:  # one covariance group: no selection needed
+        row = batch.groups_of_idx[0][0]
+        tot = local.sum(axis=0)
+        if square:
+            out[np.ix_(row, row)] += tot
+        else:
+            out[row] += tot
+        return
     for row, sel in batch.groups_of_idx:
         tot = local[sel].sum(axis=0)
         if square:

@@ -34,16 +34,50 @@ __all__ = ["MMRMResult", "OptimizerInfo"]
 class OptimizerInfo:
     """What the optimizer did: the accepted method, its iterations and every attempt.
 
+    Attributes
+    ----------
+    method : str
+        The accepted method (``"trust-region Newton"`` by default).
+    iterations : int
+    gradient_norm : float
+        Largest absolute element of the final gradient of the objective.
+    attempts : tuple of Attempt
+        Every run, in order, with how it ended.
+    strategy : str
+        ``"default"`` (the verified optimum), ``"strict"`` (the same, refined further) or
+        ``"r-mmrm"`` (R mmrm's stopping point).
+    criterion : str
+        The convergence criterion met: ``"Newton decrement g' H^-1 g"`` (default) or
+        SAS's relative Hessian criterion (``"r-mmrm"``).
+    criterion_value, tolerance : float
+        Its value at the returned point and the bound it had to meet.
+    gradient : numpy.ndarray or None
+        The final gradient of the objective (negative log-likelihood) in ``theta``.
+    min_eigenvalue : float
+        Smallest eigenvalue of the final Hessian (positive: a proper minimum).
+
     Examples
     --------
-    >>> OptimizerInfo("L-BFGS-B", 14, 1e-6, ()).method
-    'L-BFGS-B'
+    >>> info = OptimizerInfo("L-BFGS-B", 14, 1e-6, ())
+    >>> info.method, info.verified
+    ('L-BFGS-B', False)
     """
 
     method: str
     iterations: int
     gradient_norm: float
     attempts: tuple[Attempt, ...]
+    strategy: str = "default"
+    criterion: str = ""
+    criterion_value: float = float("nan")
+    tolerance: float = float("nan")
+    gradient: np.ndarray | None = field(default=None, repr=False)
+    min_eigenvalue: float = float("nan")
+
+    @property
+    def verified(self) -> bool:
+        """Whether the returned point is a verified optimum: criterion met, Hessian PD."""
+        return bool(self.criterion_value <= self.tolerance and self.min_eigenvalue > 0)
 
 
 @dataclass(frozen=True)
@@ -72,10 +106,17 @@ class MMRMResult(LinearModelResult):
         Rows and subjects used; rows dropped for a missing value.
     converged : bool
     optimizer : OptimizerInfo
+        The optimizer, the criterion it met, the final gradient.
     df_method, vcov_method : str
     reml : bool
     conf_level : float
         Confidence level of every interval (``1 - alpha``).
+    kr_parametrization : str or None
+        Under Kenward-Roger: ``"sas"`` (SAS PROC MIXED ``DDFM=KR``, the default) or
+        ``"mmrm"`` (R mmrm's variant); None for other df methods.
+    df_method_label : str
+        A readable name of the df method and variant, for footnotes
+        (``"Kenward-Roger (SAS PROC MIXED DDFM=KR)"``).
 
     Examples
     --------
@@ -107,6 +148,43 @@ class MMRMResult(LinearModelResult):
     reml: bool
     _lik: Likelihood = field(repr=False)
     _theta: np.ndarray = field(repr=False)
+    kr_parametrization: str | None = None
+    df_method_label: str = ""
+
+    def glance(self) -> pd.DataFrame:
+        """One row describing the fit: sizes, likelihood, df method and variant, optimizer.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The linear-model columns (model, formula, n_obs, df_method, conf_level) and
+            n_subjects, reml, loglik, aic, bic, kr_parametrization, df_method_label,
+            vcov_method, converged, optimizer, method, criterion, criterion_value,
+            gradient_norm, verified_optimum.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from ldn_stats.models.mmrm import mmrm
+        >>> rng = np.random.default_rng(3)
+        >>> d = pd.DataFrame({"ID": np.repeat(np.arange(20), 2), "V": np.tile(["a", "b"], 20)})
+        >>> d["Y"] = rng.normal(size=40)
+        >>> g = mmrm("Y ~ V + cs(V | ID)", d, df_method="kenward-roger").glance()
+        >>> g.loc[0, "df_method_label"], bool(g.loc[0, "verified_optimum"])
+        ('Kenward-Roger (SAS PROC MIXED DDFM=KR)', True)
+        """
+        return super().glance()
+
+    def _glance(self) -> dict:
+        o = self.optimizer
+        return {**super()._glance(),
+            "n_subjects": self.n_subjects, "reml": self.reml,
+            "loglik": self.loglik, "aic": self.aic, "bic": self.bic,
+            "df_method": self.df_method, "kr_parametrization": self.kr_parametrization,
+            "df_method_label": self.df_method_label, "vcov_method": self.vcov_method,
+            "converged": self.converged, "optimizer": o.strategy, "method": o.method,
+            "criterion": o.criterion, "criterion_value": o.criterion_value,
+            "gradient_norm": o.gradient_norm, "verified_optimum": o.verified}
 
     def residuals(self, kind: str = "response") -> pd.Series:
         """Residuals of the used rows: ``response`` (y - X beta), ``pearson`` (scaled by
@@ -144,11 +222,3 @@ class MMRMResult(LinearModelResult):
                     out[rows] = np.linalg.solve(Lc, rr.T).T
         return pd.Series(out, index=self._index, name="residual")
 
-    def _glance(self) -> dict:
-        out = super()._glance()
-        out.update(n_subjects=int(self.n_subjects), estimation="REML" if self.reml else "ML",
-                   loglik=float(self.loglik), aic=float(self.aic), bic=float(self.bic),
-                   converged=bool(self.converged), optimizer=self.optimizer.method,
-                   gradient_norm=float(self.optimizer.gradient_norm),
-                   vcov_method=self.vcov_method)
-        return out

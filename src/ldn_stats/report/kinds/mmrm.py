@@ -48,6 +48,9 @@ def mmrm_details(res: MMRMResult, formula: str, df_method: str) -> list[tuple[st
         ("Rows dropped (missing outcome or covariate)", res.n_rows_dropped),
         ("Converged", "yes" if res.converged else "no"),
         ("Optimizer", f"{opt.method}, {opt.iterations} iterations"),
+        ("Convergence criterion", f"{opt.criterion} <= {opt.tolerance:g}"
+         if opt.criterion else "not recorded"),
+        ("Criterion value at solution", float(opt.criterion_value)),
         ("Gradient norm at solution", float(opt.gradient_norm)),
         ("Log-likelihood", float(res.loglik)),
         ("AIC", float(res.aic)),
@@ -77,7 +80,7 @@ def _fit(sel, model) -> KindFit:
                 details.append((f"Covariance {a}, {labels[j]}",
                                 float(res.covariance.iloc[i, j])))
         cov = pd.DataFrame(res.covariance.to_numpy(), index=labels, columns=labels)
-    return KindFit("mmrm", res, formula, model.df_method,
+    return KindFit("mmrm", res, formula, res.df_method_label or model.df_method,
                    inference_frame(ls, ["visit", "group"]),
                    inference_frame(pw, ["visit", "contrast"]), tuple(details), covariance=cov,
                    fitted=res.predict().to_numpy(), residuals=res.residuals().to_numpy())

@@ -24,7 +24,8 @@ from typing import Any
 
 from ldn_stats.errors import SpecError
 
-__all__ = ["Output", "figure", "get_output", "outputs", "table"]
+__all__ = ["Output", "check_inputs", "figure", "get_output", "missing_input", "outputs",
+           "table"]
 
 _REGISTRY: dict[str, dict[str, Output]] = {"table": {}, "figure": {}}
 _BUILTIN = ("ldn_stats.report.outputs.tables", "ldn_stats.report.outputs.figures")
@@ -74,6 +75,63 @@ def figure(key: str, designs: tuple[str, ...] = ("parallel", "crossover"),
            skip_reason: str = "no data"):
     """Register a figure builder under ``key`` (a decorator)."""
     return _register("figure", key, designs, skip_reason)
+
+
+#: What a table needs from the trial, by key: adverse events, responder definitions.
+_NEEDS = {"adverse_events": "adae", "responders": "responders",
+          "paired_responders": "responders", "disposition": "disposition"}
+
+
+def missing_input(key: str, trial: Any, parameter: str) -> str | None:
+    """Why table ``key`` cannot be built from this trial, or ``None`` when it can.
+
+    Parameters
+    ----------
+    key : str
+        The table's spec key.
+    trial : Trial
+        The validated trial (its ``adae`` and parameter catalogue).
+    parameter : str
+        The spec's PARAMCD.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> missing_input("adverse_events", SimpleNamespace(adae=None), "PAINNRS")
+    'the trial has no adae table (adverse events not collected)'
+    """
+    need = _NEEDS.get(key)
+    if need == "adae" and getattr(trial, "adae", None) is None:
+        return "the trial has no adae table (adverse events not collected)"
+    if need == "disposition":
+        adsl = getattr(trial, "adsl", None)
+        missing = [c for c in ("RANDFL", "DCSREAS") if adsl is not None and c not in adsl]
+        if missing:
+            return (f"adsl has no {' or '.join(missing)} (randomization and discontinuation "
+                    "not collected)")
+    if need == "responders":
+        entry = trial.parameter(parameter) if hasattr(trial, "parameter") else None
+        if entry is not None and not entry.responders:
+            return (f"parameter {parameter} has no responder definition in the parameter "
+                    "catalogue (declare responders in the trial's parameters.toml)")
+    return None
+
+
+def check_inputs(spec: Any, trial: Any) -> None:
+    """Raise a SpecError for a requested table whose input the trial lacks (unless optional).
+
+    Called before anything is derived or fitted.
+
+    Raises
+    ------
+    SpecError
+        Naming the spec, the table key, what is missing and what to do.
+    """
+    for key in spec.tables:
+        reason = missing_input(key, trial, spec.parameter)
+        if reason is not None and key not in getattr(spec, "optional", ()):
+            raise SpecError(f"{spec.source}: outputs.tables {key!r}: {reason}; remove it, "
+                            "or list it in [outputs] optional for a 'not collected' table")
 
 
 def _load() -> None:

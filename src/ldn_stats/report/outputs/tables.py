@@ -54,9 +54,13 @@ def _group(sel: Selection) -> str:
 def baseline(sel: Selection, fit: KindFit, number: str) -> Table:
     """Baseline characteristics by arm (parallel) or sequence (crossover)."""
     s = sel.spec
-    summ = summaries.baseline_summary(sel.subjects(), _group(sel))
+    subjects = sel.subjects()
+    summ = summaries.baseline_summary(subjects, _group(sel),
+                                      baseline="BASE" if "BASE" in subjects else None)
+    p = sel.parameter  # "pain" only when the parameter measures pain
+    label = f"Baseline pain ({s.parameter})" if p.pain else f"Baseline {p.label}"
     return catalogue.baseline_table(
-        summ, number=number, baseline_label=f"Baseline pain ({s.parameter})",
+        summ, number=number, baseline_label=label,
         title="Baseline characteristics by " + ("arm" if s.design == "parallel"
                                                 else "sequence"),
         footnotes=footnotes(sel, fit, model=False))
@@ -76,7 +80,8 @@ def lsmeans(sel: Selection, fit: KindFit, number: str) -> Table:
     title = ("LS-means by treatment and treatment differences" if sel.spec.design == "crossover"
              else "LS-means by arm and visit, and differences between arms")
     return catalogue.lsmeans_table(fit.lsmeans, fit.differences, number=number, title=title,
-                                   footnotes=footnotes(sel, fit))
+                                   footnotes=footnotes(sel, fit),
+                                   decimals=sel.parameter.decimals)
 
 
 @table("crossover_effects", designs=("crossover",))
@@ -94,15 +99,22 @@ def paired_responders(sel: Selection, fit: KindFit, number: str) -> Table:
         fit.extra.get("responders"), number=number,
         footnotes=(*footnotes(sel, fit, model=False),
                    f"Responder: percent change (PCHG) in {s.parameter} from baseline to "
-                   "the period end of at least the threshold's reduction."))
+                   "the period end of at least the threshold's "
+                   + ("increase." if sel.parameter.direction == "increase" else "reduction.")))
 
 
 @table("responders", designs=("parallel",))
 def responders(sel: Selection, fit: KindFit, number: str) -> Table:
     """Responders at the last visit by arm, with risk differences and NNT."""
-    summ = summaries.responder_summary(sel.final(), "TRT01P", sel.reference)
+    p = sel.parameter
+    flags = tuple(r.flag for r in p.responders)
+    summ = summaries.responder_summary(sel.final(), "TRT01P", sel.reference, flags=flags)
+    labels = {r.flag: r.label for r in p.responders}
+    title = ("Responders at >= 30% and >= 50% pain reduction"
+             if p.pain and list(labels.values()) == [">= 30% reduction", ">= 50% reduction"]
+             else f"Responders ({'; '.join(labels.values())}) in {p.label}")
     return catalogue.responder_table(
-        summ, number=number, reference=sel.reference,
+        summ, number=number, reference=sel.reference, labels=labels, title=title,
         footnotes=(*footnotes(sel, fit, model=False),
                    f"Responder status at {sel.visits[-1]}; subjects without a value "
                    "there count as non-responders."))
