@@ -25,7 +25,7 @@ from ldn_stats.simulate.dropout import DROPOUT_REASON, draw_dropout
 from ldn_stats.simulate.presets import PRESETS
 from ldn_stats.simulate.schedule import effect_level, group_schedules, study_day
 
-__all__ = ["resolve_design", "simulate_trial"]
+__all__ = ["entry_level_mean", "resolve_design", "simulate_trial"]
 
 _MIN_RUN_IN_RATINGS = 4  # ratings needed to judge the entry criterion
 # pandas >= 3 reads text as the "str" dtype (missing = NaN); match it so that
@@ -87,6 +87,25 @@ def _screen(rng: np.random.Generator, design: TrialDesign, n: int):
         need -= take.size
     return (np.concatenate(levels), np.concatenate(noise), np.concatenate(rates),
             np.concatenate(missed))
+
+
+def entry_level_mean(preset: str | TrialDesign, n: int = 100_000, seed: int = 0) -> float:
+    """Mean pain level ``b`` of randomized subjects (after the entry criterion).
+
+    A treatment's ``effect`` is a proportion of each subject's level, so the
+    mean difference it makes in scale points is ``effect * entry_level_mean``;
+    this is how a design spec given in points (``ldn_stats.power``) is turned
+    into a design.  Estimated by screening ``n`` candidates as
+    :func:`simulate_trial` does (same model, own seeded stream).
+
+    Examples
+    --------
+    >>> round(entry_level_mean("final", n=20_000), 1)
+    5.9
+    """
+    design = resolve_design(preset)
+    level = _screen(np.random.default_rng(seed), design, n)[0]
+    return float(level.mean())
 
 
 def _str_column(values) -> pd.Series:
