@@ -31,7 +31,7 @@ from ldn_stats.errors import LdnStatsError
 def _cmd_validate(args: argparse.Namespace) -> int:
     from ldn_stats.trial import read_trial
 
-    trial = read_trial(args.path)
+    trial = read_trial(args.path, strict=args.strict)
     print(trial.summary())
     return 0
 
@@ -118,6 +118,8 @@ def _parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="validate a trial folder (adsl, adeff, adae)")
     v.add_argument("path", type=Path, help="folder holding the trial tables")
+    v.add_argument("--strict", action="store_true",
+                   help="refuse what is otherwise a note (USUBJIDs differing only in case)")
     v.set_defaults(func=_cmd_validate)
 
     s = sub.add_parser("simulate", help="simulate a trial from a calibrated preset")

@@ -62,3 +62,28 @@ def test_mi_kind_wires_the_mi_package(tmp_path):
                                atol=1e-9)
     np.testing.assert_allclose(diff["std_error"].to_numpy(), trt["std_error"].to_numpy(),
                                atol=1e-9)
+
+
+def test_mi_section_is_read_and_checked_by_the_kind():
+    from ldn_stats.errors import SpecError
+    from ldn_stats.report.kinds.mi import MIOptions
+    from ldn_stats.report.spec import parse_spec
+
+    spec = parse_spec(SPEC, source="final_sensitivity.toml")
+    assert isinstance(spec.options, MIOptions)
+    assert spec.options.report == "JR" and spec.options.tipping_grid[-1] == 3.0
+    for bad, key in ((SPEC.replace('report = "JR"', 'report = "CR"'), "mi.report"),
+                     (SPEC.replace('method = "condmean"', 'method = "bayes"'), "mi.method"),
+                     (SPEC.replace('resampling = "jackknife"', 'resampling = "bootstrap"'),
+                      "mi.n_samples"),
+                     (SPEC.replace("[mi]", "[mi]\nnope = 1"), "mi.nope"),
+                     (SPEC.replace("tipping_grid = [0.0,", "tipping_grid = [nan,"),
+                      "mi.tipping_grid")):
+        with pytest.raises(SpecError, match=key.replace(".", r"\.")):
+            parse_spec(bad, source="x.toml")
+    # a kind's section in another kind's spec is named as such
+    other = SPEC.replace('kind = "mi"', 'kind = "mmrm"').replace(
+        'tables = ["disposition", "lsmeans", "model"]', 'tables = ["lsmeans"]').replace(
+        'figures = ["tipping_point"]', "figures = []")
+    with pytest.raises(SpecError, match=r"section \[mi\] belongs to model.kind 'mi'"):
+        parse_spec(other, source="x.toml")
