@@ -6,10 +6,7 @@ subject-by-period effect (days of one period share it) and a trend over the days
 period, fitted through the MMRM engine. :func:`compare_with_period_means` puts its
 treatment effect next to the analysis of the period means.
 
-Column names other than the outcome come from ``columns``, a
-:class:`~ldn_stats.vocabulary.Columns` (default :data:`~ldn_stats.vocabulary.COLUMNS`:
-``USUBJID``, ``APERIOD``, ``TRTA``, ``TRTSEQP``); pass
-``dataclasses.replace(COLUMNS, subject="ID")`` for other names.
+``columns`` of the helpers: as everywhere in :mod:`ldn_stats.models.crossover`.
 
 Examples
 --------
@@ -150,7 +147,7 @@ def period_means(
     data : pandas.DataFrame
         One row per rated day.
     outcome : str
-        Column names.
+        Outcome column.
     columns : Columns, default COLUMNS
         Subject, period, treatment and sequence columns (see the module notes).
 

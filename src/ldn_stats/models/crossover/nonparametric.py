@@ -6,10 +6,7 @@ estimate (exact for small untied samples), the paired responder analysis
 period-adjusted responder test.  Treatments are ordered reference first;
 differences are labelled ``"b - a"``.
 
-Column names other than the outcome come from ``columns``, a
-:class:`~ldn_stats.vocabulary.Columns` (default :data:`~ldn_stats.vocabulary.COLUMNS`:
-``USUBJID``, ``APERIOD``, ``TRTA``, ``TRTSEQP``); pass
-``dataclasses.replace(COLUMNS, subject="ID")`` for other names.
+The ``columns`` argument names the columns, as in :mod:`ldn_stats.models.crossover`.
 
 Examples
 --------
@@ -232,7 +229,7 @@ def paired_responders(
     data : pandas.DataFrame
         One row per subject x period with the percent change from the period's baseline.
     pchg : str
-        Column names.
+        Percent-change column.
     columns : Columns, default COLUMNS
         Subject, period, treatment and sequence columns (see the module notes).
     thresholds : tuple of float, default (30, 50)
@@ -320,7 +317,7 @@ def mainland_gart(
     data : pandas.DataFrame
         One row per subject x period with the percent change from baseline.
     pchg : str
-        Column names.
+        Percent-change column.
     columns : Columns, default COLUMNS
         Subject, period, treatment and sequence columns (see the module notes).
     thresholds : tuple of float, default (30, 50)

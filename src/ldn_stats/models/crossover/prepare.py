@@ -4,10 +4,7 @@ The input is long, one row per subject x period (as ``ldn_stats.derive.derive_cr
 writes it): a subject column, a period column, the treatment taken in the period and the
 sequence label (treatments joined by ``-``). These helpers check that shape and pivot it.
 
-Column names other than the outcome come from ``columns``, a
-:class:`~ldn_stats.vocabulary.Columns` (default :data:`~ldn_stats.vocabulary.COLUMNS`:
-``USUBJID``, ``APERIOD``, ``TRTA``, ``TRTSEQP``); pass
-``dataclasses.replace(COLUMNS, subject="ID")`` for other names.
+A :class:`~ldn_stats.vocabulary.Columns` names the columns (package notes).
 
 Examples
 --------
@@ -177,7 +174,7 @@ def two_by_two_wide(
     data : pandas.DataFrame
         One row per subject x period.
     outcome : str
-        Column names.
+        Outcome column.
     columns : Columns, default COLUMNS
         Subject, period, treatment and sequence columns (see the module notes).
     reference : str, optional

@@ -8,10 +8,7 @@ within-subject effect sizes.  The rank and responder companions are in
 Treatments are ordered reference first (``"PBO"`` if present); every difference is
 labelled ``"b - a"`` for treatments in order (a, b), e.g. ``"LDN - PBO"``.
 
-Column names other than the outcome come from ``columns``, a
-:class:`~ldn_stats.vocabulary.Columns` (default :data:`~ldn_stats.vocabulary.COLUMNS`:
-``USUBJID``, ``APERIOD``, ``TRTA``, ``TRTSEQP``); pass
-``dataclasses.replace(COLUMNS, subject="ID")`` for other names.
+Column names: ``columns`` (see :mod:`ldn_stats.models.crossover`).
 
 Examples
 --------
@@ -72,7 +69,7 @@ def hills_armitage(
     data : pandas.DataFrame
         One row per subject x period of a 2x2 crossover.
     outcome : str
-        Column names.
+        Outcome column.
     columns : Columns, default COLUMNS
         Subject, period, treatment and sequence columns (see the module notes).
     reference : str, optional
@@ -180,7 +177,7 @@ def within_subject_effect_sizes(
     data : pandas.DataFrame
         One row per subject x period; subjects need both treatments (others are left out).
     outcome : str
-        Column names.
+        Outcome column.
     columns : Columns, default COLUMNS
         Subject, period, treatment and sequence columns (see the module notes).
     reference : str, optional
