@@ -12,7 +12,8 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv report test test-all lint bench demo schemas clean reference-crossover
+.PHONY: help venv report test test-all lint bench demo schemas clean reference-crossover \
+        system-tools docs docs-check
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort | expand -t 22
@@ -31,9 +32,36 @@ test: $(STAMP) ## ruff, then the test suite with doctests (slow calibration test
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(PY) -m pytest -q -n 2 -m "not slow"
 
-test-all: $(STAMP) ## every test, the slow calibration ones included
+# Debian packages that only `make test-all` (and `make docs-check`) use: LibreOffice Writer to
+# open the RTF tables, Chromium to load the built docs. Never needed by the package.
+SYSTEM_TOOLS := soffice:libreoffice-writer chromium:chromium
+system-tools: ## install LibreOffice Writer and Chromium with apt-get when absent (test-all uses them)
+	@missing=""; for t in $(SYSTEM_TOOLS); do command -v $${t%%:*} >/dev/null 2>&1 || \
+	  missing="$$missing $${t#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "apt-get install$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+test-all: $(STAMP) system-tools ## every test, the slow ones included, then the docs and their browser check
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(PY) -m pytest -q -n 2
+	$(MAKE) docs-check
+
+# ---- documentation site (Sphinx + numpydoc; never part of `make test`) ----
+DOCS_STAMP := $(VENV)/.docs-installed
+$(DOCS_STAMP): $(STAMP) pyproject.toml requirements.lock
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[dev,docs]'
+	touch $@
+
+docs: $(DOCS_STAMP) ## build the documentation site into docs/_build/html (warnings are errors)
+	rm -rf docs/_build/html docs/_generated
+	$(VENV)/bin/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+	@echo "docs: docs/_build/html/index.html"
+
+docs-check: docs system-tools ## load the index and the MMRM tutorial in headless Chromium
+	$(PY) docs/check_site.py --self-test docs/_build/html index.html tutorials/mmrm.html
 
 bench: $(STAMP) ## print benchmark figures (timings are not tests)
 	$(PY) benchmarks/run_all.py
@@ -46,7 +74,7 @@ reference-crossover: $(STAMP) ## regenerate tests/reference/crossover (needs R w
 	Rscript tests/reference/crossover/fit_reference.R
 
 clean: ## remove the environment and caches (reports/ and data/ are kept)
-	rm -rf $(VENV) .pytest_cache .ruff_cache build src/*.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache build src/*.egg-info docs/_build docs/_generated
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # ---- demo data and report (owned by the report work; see README) ----

@@ -65,6 +65,29 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_derive(args: argparse.Namespace) -> int:
+    # analysis datasets out (issue 14): read, derive, check, then write the folder atomically
+    from ldn_stats.export import analysis_datasets, rules_provenance, write_datasets
+    from ldn_stats.report.contract import display_path
+    from ldn_stats.trial import read_trial
+
+    trial_dir, out = args.trial.resolve(), args.out.resolve()
+    if out == trial_dir or trial_dir.is_relative_to(out):
+        raise LdnStatsError(f"--out {args.out}: would replace the trial folder {args.trial}; "
+                            "choose a folder outside it")
+    from ldn_stats.derive import DeriveRules
+
+    rules = DeriveRules()
+    trial = read_trial(args.trial)
+    datasets = analysis_datasets(trial, params=args.param, rules=rules)
+    provenance = {"trial": display_path(args.trial), "design": trial.design,
+                  "parameters": sorted({p for d in datasets for p in d.frame["PARAMCD"]}),
+                  "ldn_stats": __version__, "rules": rules_provenance(rules)}
+    for path in write_datasets(datasets, args.out, args.format, provenance):
+        print(path)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="ldn-stats", description="Analyse low-dose naltrexone pain trials."
@@ -88,6 +111,17 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("spec", type=Path)
     r.add_argument("--out", type=Path, default=Path("reports"), help="output root")
     r.set_defaults(func=_cmd_run)
+
+    d = sub.add_parser("derive", help="write the derived analysis datasets (ADEFFANL ...) "
+                       "with labels and a data dictionary")
+    d.add_argument("trial", type=Path, help="trial folder (adsl, adeff, adae)")
+    d.add_argument("--out", type=Path, required=True,
+                   help="folder to create or replace with the datasets and dictionary")
+    d.add_argument("--format", choices=("xpt", "parquet", "csv"), default="xpt",
+                   help="xpt: SAS transport v5 (8-character names, 40-character labels)")
+    d.add_argument("--param", action="append", metavar="PARAMCD",
+                   help="parameter to derive (repeatable); every PARAMCD by default")
+    d.set_defaults(func=_cmd_derive)
 
     a = sub.add_parser("report", help="run every spec and assemble the appendix")
     a.add_argument("--analyses", type=Path, default=Path("analyses"))

@@ -83,11 +83,22 @@ def test_two_builds_in_two_folders_are_byte_identical(two_builds):
 def test_every_table_format_and_figure_format_is_written(two_builds):
     (_, tree), _ = two_builds
     for key in ("baseline", "disposition", "lsmeans", "responders", "adverse_events", "model"):
-        for ext in ("csv", "md", "html", "tex", "docx"):
+        for ext in ("csv", "md", "html", "tex", "docx", "rtf"):
             assert f"par/tables/{key}.{ext}" in tree
     for ext in ("png", "svg", "pdf"):
         assert f"par/figures/mean_change.{ext}" in tree
     assert "xo/tables/crossover_effects.csv" in tree
+
+
+def test_appendix_links_every_table_file_rtf_included(two_builds):
+    import re
+
+    (_, tree), _ = two_builds
+    page = tree["appendix/index.html"].decode("utf-8")
+    links = re.findall(r'href="\.\./([^"#]+)"', page)
+    assert "par/tables/lsmeans.rtf" in links and "xo/tables/crossover_effects.rtf" in links
+    assert [link for link in links if link not in tree] == []
+    assert tree["par/tables/lsmeans.rtf"].startswith(b"{\\rtf1")
 
 
 def test_no_absolute_path_or_temp_name_in_any_output(two_builds):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 
 import pandas as pd
@@ -93,8 +94,11 @@ def table():
 
 
 def test_csv_keeps_numbers(table):
-    assert to_csv(table) == ("label,estimate,p_value\nA_1,-0.3412345679,1e-05\n"
-                             "B,0.3333333333,0.5\n")
+    # full precision: the shortest repr reads back as the same float64, bit for bit
+    assert to_csv(table) == ("label,estimate,p_value\nA_1,-0.3412345678912,1e-05\n"
+                             "B,0.3333333333333333,0.5\n")
+    back = pd.read_csv(io.StringIO(to_csv(table)))
+    assert back["estimate"].tolist() == table.numeric["estimate"].tolist()
 
 
 def test_markdown_html_latex_carry_number_title_and_footnotes(table):

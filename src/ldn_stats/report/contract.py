@@ -21,7 +21,7 @@ Examples
   "b": 1
 }
 >>> TABLE_FORMATS
-('csv', 'md', 'html', 'tex', 'docx')
+('csv', 'md', 'html', 'tex', 'docx', 'rtf')
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 #: table file formats, in the order they are written and listed
-TABLE_FORMATS = ("csv", "md", "html", "tex", "docx")
+TABLE_FORMATS = ("csv", "md", "html", "tex", "docx", "rtf")
 #: figure file formats
 FIGURE_FORMATS = ("png", "svg", "pdf")
 #: the catalogue and provenance file of an analysis folder

@@ -92,6 +92,10 @@ def render_html(sections: Sequence[dict[str, Any]], *, title: str, generator: st
         out.append(f"<p><strong>Estimand.</strong> {esc(sec['estimand'])}</p>")
         for t in sec["tables"]:
             out.append(to_html(table_from_entry(t), standalone=False))
+            links = [f'<a href="../{esc(sec["analysis"])}/{esc(f)}">{esc(f.rsplit(".", 1)[-1])}'
+                     "</a>" for f in t.get("files", [])]
+            if links:
+                out.append(f'<p class="spec">Files: {", ".join(links)}</p>')
         for f in sec["figures"]:
             data = base64.b64encode(sec["png"][f["key"]]).decode("ascii")
             out.append(f'<figure id="figure-{esc(f["number"])}">'

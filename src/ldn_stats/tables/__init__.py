@@ -1,4 +1,4 @@
-"""Report tables: numbers in; CSV, Markdown, HTML, LaTeX and DOCX out."""
+"""Report tables: numbers in; CSV, Markdown, HTML, LaTeX, DOCX and RTF out."""
 
 from __future__ import annotations
 

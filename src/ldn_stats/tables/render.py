@@ -1,4 +1,4 @@
-"""Render a :class:`~ldn_stats.tables.table.Table` as CSV, Markdown, HTML, LaTeX or DOCX.
+"""Render a :class:`~ldn_stats.tables.table.Table` as CSV, Markdown, HTML, LaTeX, DOCX or RTF.
 
 CSV carries the numbers (``numeric``, fixed float format, ``\\n`` line ends);
 the other formats carry the formatted display with number, title and footnotes.
@@ -28,15 +28,18 @@ from __future__ import annotations
 
 import html
 
+from ldn_stats.tables.rtf import to_rtf
 from ldn_stats.tables.table import Table
 
-__all__ = ["RENDERERS", "to_csv", "to_docx", "to_html", "to_latex", "to_markdown"]
+__all__ = ["RENDERERS", "to_csv", "to_docx", "to_html", "to_latex", "to_markdown", "to_rtf"]
 
-CSV_FLOAT_FORMAT = "%.10g"
+#: float format of the CSVs: None = Python's shortest repr, which round-trips every float64
+#: exactly (full precision for downstream tools; column meanings in ``tables.columns``)
+CSV_FLOAT_FORMAT: str | None = None
 
 
 def to_csv(table: Table) -> str:
-    """The numeric table as CSV text (``%.10g`` floats, no index, ``\\n`` line ends).
+    """The numeric table as CSV text (full-precision floats, no index, ``\\n`` line ends).
 
     Parameters
     ----------
@@ -51,7 +54,7 @@ def to_csv(table: Table) -> str:
     >>> import pandas as pd
     >>> t = Table("1", "k", "T", pd.DataFrame({"p": [1 / 3]}), pd.DataFrame())
     >>> to_csv(t)
-    'p\\n0.3333333333\\n'
+    'p\\n0.3333333333333333\\n'
     """
     return table.numeric.to_csv(index=False, lineterminator="\n", float_format=CSV_FLOAT_FORMAT)
 
@@ -224,4 +227,5 @@ RENDERERS = {
     "html": to_html,
     "tex": to_latex,
     "docx": to_docx,
+    "rtf": to_rtf,
 }

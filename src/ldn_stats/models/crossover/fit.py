@@ -48,6 +48,7 @@ from ldn_stats.models.crossover.two_by_two import (
     hills_armitage,
     within_subject_effect_sizes,
 )
+from ldn_stats.models.listing import Listing
 from ldn_stats.models.mmrm.fit import mmrm
 from ldn_stats.models.mmrm.result import MMRMResult
 from ldn_stats.vocabulary import INFERENCE
@@ -178,6 +179,15 @@ class CrossoverResult:
     @property
     def _treatment(self) -> str:
         return str(self.lsmeans.columns[0])
+
+    def summary(self) -> Listing:
+        """The SAS-like listing (:func:`~ldn_stats.models.crossover.listing.crossover_listing`)."""
+        from ldn_stats.models.crossover.listing import crossover_listing
+
+        return crossover_listing(self)
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 def _period_label(value: object) -> str:

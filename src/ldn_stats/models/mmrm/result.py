@@ -17,12 +17,14 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from ldn_stats.errors import ModelError
+from ldn_stats.models.listing import Listing
 from ldn_stats.models.mmrm.likelihood import Likelihood
 from ldn_stats.models.mmrm.optimize import Attempt
 from ldn_stats.models.result import LinearModelResult
@@ -185,6 +187,27 @@ class MMRMResult(LinearModelResult):
             "converged": self.converged, "optimizer": o.strategy, "method": o.method,
             "criterion": o.criterion, "criterion_value": o.criterion_value,
             "gradient_norm": o.gradient_norm, "verified_optimum": o.verified}
+
+    # -------------------------------------------------------------- listings
+    def summary(self, lsmeans: str | Sequence[str | Sequence[str]] | None = None,
+                diff: bool = True) -> Listing:
+        """The PROC MIXED-like listing: see :func:`ldn_stats.models.mmrm.listing.mmrm_listing`.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from ldn_stats import mmrm
+        >>> d = pd.DataFrame({"ID": np.repeat(np.arange(20), 2), "V": np.tile(["a", "b"], 20)})
+        >>> d["Y"] = np.random.default_rng(3).normal(size=40)
+        >>> mmrm("Y ~ V + cs(V | ID)", d).summary()["Fit Statistics"].shape
+        (4, 2)
+        """
+        from ldn_stats.models.mmrm.listing import mmrm_listing
+
+        return mmrm_listing(self, lsmeans=lsmeans, diff=diff)
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
     def residuals(self, kind: str = "response") -> pd.Series:
         """Residuals of the used rows: ``response`` (y - X beta), ``pearson`` (scaled by
