@@ -12,7 +12,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv report test test-all lint bench demo schemas clean reference-crossover \
+.PHONY: help venv report power test test-all lint bench demo schemas clean reference-crossover \
         system-tools docs docs-check
 
 help: ## list the targets
@@ -84,8 +84,12 @@ clean: ## remove the environment and caches (reports/ and data/ are kept)
 # source, and `make report` reruns only what changed. The appendix depends on every
 # analysis's outputs.json.
 DEMO_TRIALS  := final younger2013
-ANALYSES     := $(sort $(wildcard analyses/*.toml))
+# Design specs (ldn_stats.power) are analyses/design_*.toml: simulated, no trial folder.
+DESIGNS      := $(sort $(wildcard analyses/design_*.toml))
+ANALYSES     := $(filter-out $(DESIGNS),$(sort $(wildcard analyses/*.toml)))
 ANALYSIS_OUT := $(patsubst analyses/%.toml,reports/%/outputs.json,$(ANALYSES))
+DESIGN_OUT   := $(patsubst analyses/%.toml,reports/%/outputs.json,$(DESIGNS))
+DESIGN_FULL  := $(patsubst analyses/%.toml,reports/.%.full,$(DESIGNS))
 VALIDATED    := $(patsubst %,reports/validate/%.txt,$(DEMO_TRIALS))
 APPENDIX     := reports/appendix/manifest.json
 PKG_SRC      := $(shell find src/ldn_stats \( -name '*.py' -o -name '*.toml' -o -name '*.json' \) \
@@ -110,10 +114,25 @@ reports/%/outputs.json: analyses/%.toml $$(wildcard data/demo/$$(call trial_of,$
 	$(PY) -m ldn_stats.cli run $< --out reports > /dev/null
 	@echo "built reports/$*/ from $<"
 
-$(APPENDIX): $(ANALYSIS_OUT) $(ANALYSES) | $(STAMP)
+# a design page at the spec's quick replicate count (a current full run is kept as it is);
+# a static pattern rule, so it wins over the analyses' rule above
+$(DESIGN_OUT): reports/%/outputs.json: analyses/%.toml $(PKG_SRC) | $(STAMP)
+	$(PY) -m ldn_stats.cli power $< --out reports --quick --workers 0 > /dev/null
+	@touch $@
+	@echo "built reports/$*/ from $< (quick; make power for the full count)"
+
+# the full replicate count (resumes from reports/<spec>.chunks/ after an interruption)
+reports/.%.full: analyses/%.toml $(PKG_SRC) | $(STAMP)
+	$(PY) -m ldn_stats.cli power $< --out reports > /dev/null
+	@touch $@
+	@echo "built reports/$*/ from $< (full)"
+
+$(APPENDIX): $(ANALYSIS_OUT) $(DESIGN_OUT) $(ANALYSES) $(DESIGNS) | $(STAMP)
 	$(PY) -m ldn_stats.cli report --analyses analyses --out reports
 
 report: $(STAMP) $(VALIDATED) $(APPENDIX) ## validate the demo trials, run every analysis in analyses/ and build reports/appendix/
 
+power: $(STAMP) $(DESIGN_FULL) $(APPENDIX) ## run every design spec (analyses/design_*.toml) at its full replicate count; the appendix shows it
+
 report-list: ## list the report's file targets (one analysis: make reports/<spec>/outputs.json)
-	@printf '%s\n' $(VALIDATED) $(ANALYSIS_OUT) $(APPENDIX)
+	@printf '%s\n' $(VALIDATED) $(ANALYSIS_OUT) $(DESIGN_OUT) $(APPENDIX)

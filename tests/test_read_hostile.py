@@ -108,3 +108,30 @@ def test_special_file_is_not_read(tmp_path):
     with pytest.raises(DataError, match="special file"):
         read_table(fifo)  # would block for ever if opened
 
+
+
+def _case_variant_trial(tmp_path):
+    tables = parallel_tables()
+    for name in ("adsl", "adeff", "adae"):
+        t = tables[name].copy()
+        t.loc[t["USUBJID"] == "003", "USUBJID"] = "00a"
+        t.loc[t["USUBJID"] == "004", "USUBJID"] = "00A"
+        tables[name] = t
+    return write_trial(tables, tmp_path / "t")
+
+
+def test_usubjids_differing_only_in_case_are_noted(tmp_path, capsys):
+    folder = _case_variant_trial(tmp_path)
+    trial = read_trial(folder)
+    assert any("differ only in case" in n and "'00a', '00A'" in n for n in trial.notes)
+    assert main(["validate", str(folder)]) == 0
+    assert "differ only in case" in capsys.readouterr().out
+
+
+def test_usubjids_differing_only_in_case_are_refused_when_strict(tmp_path, capsys):
+    folder = _case_variant_trial(tmp_path)
+    with pytest.raises(ValidationError) as info:
+        read_trial(folder, strict=True)
+    assert info.value.failures["value"].tolist() == ["00a", "00A"]
+    assert main(["validate", "--strict", str(folder)]) == 1
+    assert "unique ignoring case and spaces" in capsys.readouterr().err

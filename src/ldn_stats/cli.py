@@ -31,7 +31,7 @@ from ldn_stats.errors import LdnStatsError
 def _cmd_validate(args: argparse.Namespace) -> int:
     from ldn_stats.trial import read_trial
 
-    trial = read_trial(args.path)
+    trial = read_trial(args.path, strict=args.strict)
     print(trial.summary())
     return 0
 
@@ -88,6 +88,27 @@ def _cmd_derive(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_power(args: argparse.Namespace) -> int:
+    from ldn_stats.power import load_design_spec, run_power
+    from ldn_stats.power.run import ensure_design_page
+
+    if args.replicates is not None and args.replicates < 1:
+        raise LdnStatsError(f"--replicates: expected an integer >= 1, found {args.replicates}")
+    if args.workers is not None and args.workers < 0:
+        raise LdnStatsError(f"--workers: expected an integer >= 0, found {args.workers}")
+    if args.quick:  # the quick page, unless a current page (a full run, say) exists
+        spec = ensure_design_page(args.spec, args.out, workers=args.workers,
+                                  scheduler=args.scheduler)
+        print(Path(args.out) / spec.name / "index.html")
+        return 0
+    spec = load_design_spec(args.spec)
+    run = run_power(spec, args.out, replicates=args.replicates, workers=args.workers,
+                    scheduler=args.scheduler)
+    for path in run.files:
+        print(path)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="ldn-stats", description="Analyse low-dose naltrexone pain trials."
@@ -97,6 +118,8 @@ def _parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="validate a trial folder (adsl, adeff, adae)")
     v.add_argument("path", type=Path, help="folder holding the trial tables")
+    v.add_argument("--strict", action="store_true",
+                   help="refuse what is otherwise a note (USUBJIDs differing only in case)")
     v.set_defaults(func=_cmd_validate)
 
     s = sub.add_parser("simulate", help="simulate a trial from a calibrated preset")
@@ -122,6 +145,21 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--param", action="append", metavar="PARAMCD",
                    help="parameter to derive (repeatable); every PARAMCD by default")
     d.set_defaults(func=_cmd_derive)
+
+    w = sub.add_parser("power", help="trial design by simulation: power, type I error, bias")
+    w.add_argument("spec", type=Path, help="design spec (TOML)")
+    w.add_argument("--out", type=Path, default=Path("reports"), help="output root")
+    n = w.add_mutually_exclusive_group()
+    n.add_argument("--replicates", type=int, help="replicates per scenario (default: the spec's)")
+    n.add_argument("--quick", action="store_true",
+                   help="the spec's design.quick_replicates (the quick build of make report); "
+                   "keeps a current page of any replicate count")
+    c = w.add_mutually_exclusive_group()
+    c.add_argument("--workers", type=int,
+                   help="embedded LocalCluster workers (default: one per core; 0: serial)")
+    c.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. "
+                   "tcp://127.0.0.1:8786")
+    w.set_defaults(func=_cmd_power)
 
     a = sub.add_parser("report", help="run every spec and assemble the appendix")
     a.add_argument("--analyses", type=Path, default=Path("analyses"))

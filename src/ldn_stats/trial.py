@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from ldn_stats.errors import DataError, ValidationError
@@ -143,7 +144,7 @@ def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'s' if n != 1 else ''}"
 
 
-def read_trial(path: str | os.PathLike[str]) -> Trial:
+def read_trial(path: str | os.PathLike[str], *, strict: bool = False) -> Trial:
     """Read and validate the trial tables in a folder.
 
     The folder holds ``adsl`` and ``adeff`` and optionally ``adae``, each as
@@ -155,6 +156,8 @@ def read_trial(path: str | os.PathLike[str]) -> Trial:
     ----------
     path : str or path-like
         The trial folder.
+    strict : bool, default False
+        Refuse what is otherwise only noted (see :func:`validate_tables`).
 
     Returns
     -------
@@ -234,7 +237,32 @@ def read_trial(path: str | os.PathLike[str]) -> Trial:
     if problems:
         raise DataError("\n".join(problems))
     return validate_tables(tables["adsl"], tables["adeff"], tables.get("adae"), str(path),
-                           catalogue=catalogue)
+                           catalogue=catalogue, strict=strict)
+
+
+def _case_variant_ids(adsl: pd.DataFrame, notes: list[str], strict: bool) -> list[pd.DataFrame]:
+    """USUBJIDs equal but for case or spaces: a note, or failures when ``strict``."""
+    if "USUBJID" not in adsl.columns:
+        return []
+    ids = adsl["USUBJID"]
+    known = ids.notna().to_numpy()
+    folded = ids[known].astype(str).str.strip().str.upper()
+    dup = folded.duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return []
+    rows = np.flatnonzero(known)[dup]
+    groups: dict[str, list[str]] = {}
+    for r in rows:
+        groups.setdefault(str(ids.iloc[r]).strip().upper(), []).append(str(ids.iloc[r]))
+    said = "; ".join(", ".join(repr(v) for v in vs) for vs in list(groups.values())[:5])
+    if not strict:
+        notes.append(f"USUBJIDs that differ only in case or spaces are different subjects: "
+                     f"{said} (ldn-stats validate --strict refuses them)")
+        return []
+    text = [str(ids.iloc[r]) for r in rows]
+    return [pd.DataFrame({"table": "adsl", "column": "USUBJID", "usubjid": text,
+                          "row": (rows + 1).astype(np.int64), "value": text,
+                          "rule": "unique ignoring case and spaces (strict)"})]
 
 
 def validate_tables(
@@ -244,6 +272,7 @@ def validate_tables(
     source: str = "<memory>",
     catalogue: Catalogue | None = None,
     sequence_separator: str = "-",
+    strict: bool = False,
 ) -> Trial:
     """Validate trial tables held in memory against the data contract.
 
@@ -265,6 +294,10 @@ def validate_tables(
     sequence_separator : str, default ``"-"``
         Separator of the treatments in crossover sequence labels (besides
         ``/``), as ``DeriveRules.sequence_separator``.
+    strict : bool, default False
+        Two USUBJIDs that differ only in case or surrounding spaces (``ab01``,
+        ``AB01``) are two subjects; by default that is a note of the result
+        (``Trial.notes``, printed by ``validate``), with ``strict`` a failure.
 
     Returns
     -------
@@ -325,6 +358,7 @@ def validate_tables(
     notes: list[str] = []
     cross = cross_table_failures(typed["adsl"], typed["adeff"], typed["adae"], catalogue,
                                  notes, sequence_separator)
+    cross = [*cross, *_case_variant_ids(typed["adsl"], notes, strict)]
     order = {name: i for i, name in enumerate(raw)}
     parts = [p for p in [*schema_failures.values(), *cross] if len(p)]
     parts.sort(key=lambda part: order[part["table"].iloc[0]])  # stable: table by table

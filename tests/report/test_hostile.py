@@ -193,3 +193,20 @@ def test_listing_prints_ne_for_non_estimable_and_names_the_alias():
                                                source="s.toml"), pop=d)
     notes = footnotes(sel, SimpleNamespace(formula=fit.formula, df_method="kr", model=fit))
     assert any("NE: not estimable" in n and "ARMLDN = 0.2222 DOSE" in n for n in notes)
+
+
+def test_a_three_period_sequence_in_a_2x2_trial_is_refused(tmp_path, capsys):
+    tables = simulate_trial("younger2013", seed=3)
+    adsl = tables["adsl"].copy()
+    first = adsl.index[adsl["TRTSEQP"] == "LDN-PBO"][0]
+    adsl.loc[first, "TRTSEQP"] = "LDN-PBO-LDN"  # passes validation: its data have 2 periods
+    write_tables({**tables, "adsl": adsl}, tmp_path / "xo")
+    spec = tmp_path / "x.toml"
+    spec.write_text(SPEC.format(name="x", trial="xo")
+                    .replace('kind = "ancova"', 'kind = "crossover-ols"')
+                    .replace('formula = "CHG ~ BASE + TRT01P"\n', "")
+                    .replace('[data]\n', '[data]\nparameter = "PAINVAS"\n')
+                    .replace('"lsmeans"', '"crossover_effects"'), encoding="utf-8")
+    code, err = _run(spec, tmp_path / "out", capsys)
+    assert code == 1, err
+    assert "'LDN-PBO-LDN' has a different number of periods" in err

@@ -49,6 +49,7 @@ def _crossover(**kw):
         (lambda: _parallel(run_in_days=0), "run_in_days"),
         (lambda: _parallel(treatments=(Treatment(code="LDN"),)), "a Treatment for every code used"),
         (lambda: _parallel(ae_withdrawal="site"), "ae_withdrawal"),
+        (lambda: _parallel(ae_leave_share=1.5), "ae_leave_share"),
         (lambda: _crossover(sequences=("LDN-PBO", "PBO")), "one common length >= 2"),
         (lambda: _crossover(sequences=("LDN",), allocation=(3,), period_days=(7,),
                             washout_days=()), "one common length >= 2"),

@@ -55,7 +55,7 @@ def test_contract_columns_and_values(tables):
     design = PRESETS[name]
     adsl, adeff, adae = t["adsl"], t["adeff"], t["adae"]
     arm = "TRT01P" if isinstance(design, ParallelDesign) else "TRTSEQP"
-    assert adsl.columns.tolist() == [*ADSL_COMMON, arm, "DCSREAS"]
+    assert adsl.columns.tolist() == [*ADSL_COMMON, arm, "DCSREAS", "TRTEDY", "DCTREAS"]
     assert adeff.columns.tolist() == ADEFF
     assert adae.columns.tolist() == ADAE
     assert adsl["USUBJID"].is_unique and len(adsl) == design.n_subjects
@@ -99,16 +99,46 @@ def test_parallel_trta_follows_arm():
     assert eff["ADY"].min() == -7 and eff["ADY"].max() == 84
 
 
-def test_final_stops_end_treatment_not_diary():
+def test_final_stops_end_treatment_and_some_leave():
     # FINAL: stopping for an adverse event empties TRTA for the rest of the
-    # treatment phase; the diary continues to day 84 and nobody is lost.
-    t = simulate_trial("final", seed=4)
-    eff = t["adeff"]
-    assert t["adsl"]["DCSREAS"].isna().all()
-    gaps = eff[(eff["ADY"] >= 1) & eff["TRTA"].isna()]
-    assert gaps["USUBJID"].nunique() >= 1
-    for _, g in gaps.groupby("USUBJID"):
-        assert g["ADY"].max() == 84 and g["ADY"].diff().dropna().eq(1).all()
+    # treatment phase (TRTEDY = the last dose day, DCTREAS = ADVERSE EVENT); half
+    # of the stoppers keep their diary to day 84, the others leave the study that
+    # day (DCSREAS = ADVERSE EVENT, no diary afterwards).
+    found = {"stay": 0, "leave": 0}
+    for seed in (4, 5, 6):
+        t = simulate_trial("final", seed=seed)
+        eff, adsl = t["adeff"], t["adsl"].set_index("USUBJID")
+        last_day = eff.groupby("USUBJID")["ADY"].max()
+        last_dose = eff[eff["TRTA"].notna()].groupby("USUBJID")["ADY"].max()
+        assert (adsl["TRTEDY"] == last_dose[adsl.index]).all()
+        stopped = adsl.index[adsl["DCTREAS"].notna()]
+        assert set(adsl.loc[stopped, "DCTREAS"]) <= {"ADVERSE EVENT"}
+        assert (adsl.loc[stopped, "TRTEDY"] < 84).all()
+        assert (adsl.loc[adsl["DCTREAS"].isna(), "TRTEDY"] == 84).all()
+        left = adsl["DCSREAS"].notna()
+        assert set(adsl.loc[left, "DCSREAS"]) <= {"ADVERSE EVENT"}
+        assert set(adsl.index[left]) <= set(stopped)  # FINAL has no other dropout
+        for s in stopped:
+            if left[s]:  # the diary ends on the last dose day
+                assert last_day[s] == adsl.loc[s, "TRTEDY"]
+                found["leave"] += 1
+            else:
+                assert last_day[s] == 84
+                found["stay"] += 1
+    assert found["stay"] >= 1 and found["leave"] >= 1
+
+
+def test_ae_leave_share_keeps_the_other_draws():
+    # the leave decision has its own stream: with the share at 0 the subjects who do not
+    # leave have the same diary as with the share at 0.5
+    import dataclasses
+    base = dataclasses.replace(PRESETS["final"], ae_leave_share=0.0)
+    a, b = simulate_trial(base, seed=4), simulate_trial("final", seed=4)
+    stay = b["adsl"].loc[b["adsl"]["DCSREAS"].isna(), "USUBJID"]
+    ea = a["adeff"][a["adeff"]["USUBJID"].isin(stay)].reset_index(drop=True)
+    eb = b["adeff"][b["adeff"]["USUBJID"].isin(stay)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(ea, eb)
+    assert a["adsl"]["DCSREAS"].isna().all()
 
 
 def test_younger2013_schedule():

@@ -44,8 +44,11 @@ def parallel_summary(t: dict[str, pd.DataFrame], weeks: int = 12) -> dict[str, f
         out[f"sd_{a}"] = float(chg[m].std())
         out[f"resp30_{a}"] = float((pchg[m] <= -30).mean())
         out[f"ae_{a}"] = float(adae.loc[adae["TRTA"] == a, "USUBJID"].nunique() / m.sum())
-        on = adeff[(adeff["ADY"] >= 1) & (adeff["ADY"] <= 7 * weeks)]
-        stopped = on.loc[on["TRTA"].isna(), "USUBJID"].unique()
+        if "DCTREAS" in adsl:  # treatment ended early (some then left the study)
+            stopped = adsl.loc[adsl["DCTREAS"].notna(), "USUBJID"].unique()
+        else:
+            on = adeff[(adeff["ADY"] >= 1) & (adeff["ADY"] <= 7 * weeks)]
+            stopped = on.loc[on["TRTA"].isna(), "USUBJID"].unique()
         out[f"stop_{a}"] = float(arm.loc[list(stopped)].eq(a).sum() / m.sum())
         out[f"base_{a}"] = float(base[m].mean())
     ok = chg.notna() & base.notna()

@@ -21,7 +21,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ldn_stats.derive._inputs import ADSL_CARRIED, _check_design, _Inputs, _load, is_visit_level
+from ldn_stats.derive._inputs import (
+    ADSL_CARRIED,
+    _check_design,
+    _fail,
+    _Inputs,
+    _load,
+    is_visit_level,
+)
 from ldn_stats.derive.baseline import _study_baseline, given_baseline
 from ldn_stats.derive.responders import derive_change, no_analysis_record
 from ldn_stats.derive.rules import DeriveRules
@@ -61,6 +68,38 @@ def _visit_grid(data: _Inputs, n: int) -> tuple[np.ndarray, ...]:
         grid[data.code[post], col[post]] = values[post]
         grids[name] = grid
     return numbers, grids
+
+
+#: Most analysis weeks a derived grid may have (ten years of weekly visits).
+MAX_WEEKS = 520
+
+
+def _check_study_days(data, rules: DeriveRules) -> None:
+    """Refuse study days implausibly far beyond the trial's own span (a typo such as 10000000).
+
+    The span is the median over subjects of the last on-treatment day; a day
+    beyond ``rules.study_day_factor`` times it (at least one week) is refused,
+    naming the subject, row and value, before any grid is built on it.
+    """
+    if rules.study_day_factor is None or not data.ady.size:
+        return
+    on = data.ady >= 1
+    if not on.any():
+        return
+    last = np.full(data.n_subjects, -1, dtype=np.int64)
+    np.maximum.at(last, data.code[on], data.ady[on])
+    span = float(np.median(last[last >= 1]))
+    limit = rules.study_day_factor * max(span, rules.week_length)
+    bad = np.flatnonzero(data.ady > limit)
+    if bad.size:
+        ids = data.adsl["USUBJID"].to_numpy()
+        rule = (f"study day within {rules.study_day_factor:g} x the trial's span "
+                f"(median last day {span:g}): ADY <= {limit:g}")
+        rows = [{"table": "adeff", "column": "ADY", "usubjid": str(ids[data.code[i]]),
+                 "row": int(data.row[i]), "value": str(int(data.ady[i])), "rule": rule}
+                for i in bad]
+        raise _fail(f"adeff: {bad.size} implausible study day(s) for {data.paramcd} "
+                    "(set DeriveRules.study_day_factor to change the rule)", rows)
 
 
 def derive_parallel(
@@ -183,7 +222,11 @@ def derive_parallel(
         numbers = [w.avisitn for w in windows]
         aval_rule = "no rated record in the visit window (DeriveRules.visit_windows)"
     else:
+        _check_study_days(data, rules)
         n_weeks = rules.n_weeks or planned_weeks(data.ady, rules.week_length)
+        if n_weeks > MAX_WEEKS:
+            raise DataError(f"adeff: {param} records reach week {n_weeks:,}; expected at most "
+                            f"{MAX_WEEKS} analysis weeks (set DeriveRules.n_weeks)")
         if n_weeks == 0:
             raise DataError(
                 f"adeff: no {param} record on or after study day 1, so no analysis week "

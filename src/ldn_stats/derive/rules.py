@@ -22,6 +22,7 @@ ldn_stats.errors.SpecError: DeriveRules.week_min_days: expected an integer in 1.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -233,6 +234,11 @@ class DeriveRules:
         of the period.
     sequence_separator : str
         Separator of treatments in TRTSEQP. Default ``"-"`` (``"LDN-PBO"``).
+    study_day_factor : float or None
+        Plausibility of on-treatment study days: a day later than this many
+        times the trial's span (the median over subjects of the last
+        on-treatment day, at least a week) is refused as a typo before the
+        weekly grid is built. Default ``4.0``; ``None`` switches the rule off.
 
     Notes
     -----
@@ -267,6 +273,7 @@ class DeriveRules:
     period_min_ratings: int = 3
     period_endpoint_days: int | None = None
     sequence_separator: str = "-"
+    study_day_factor: float | None = 4.0
 
     def __post_init__(self) -> None:
         for name in ("baseline_window", "crossover_baseline_window"):
@@ -291,8 +298,9 @@ class DeriveRules:
             object.__setattr__(self, "visit_windows", windows)
         for name in ("crit1_pchg", "crit2_pchg", "responder_tolerance"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise SpecError(f"DeriveRules.{name}: expected a number, found {value!r}")
+            if (isinstance(value, bool) or not isinstance(value, int | float)
+                    or not math.isfinite(value)):
+                raise SpecError(f"DeriveRules.{name}: expected a finite number, found {value!r}")
             object.__setattr__(self, name, float(value))
         if not 0 <= self.responder_tolerance < 1:
             raise SpecError(
@@ -323,6 +331,11 @@ class DeriveRules:
                 "DeriveRules.population_flag: expected an ADSL column name, "
                 f"found {self.population_flag!r}"
             )
+        factor = self.study_day_factor
+        if factor is not None and (isinstance(factor, bool) or not isinstance(factor, int | float)
+                                   or not math.isfinite(factor) or factor < 1):
+            raise SpecError("DeriveRules.study_day_factor: expected a finite number >= 1 (or "
+                            f"none), found {factor!r}")
         if not isinstance(self.sequence_separator, str) or not self.sequence_separator:
             raise SpecError(
                 "DeriveRules.sequence_separator: expected a non-empty string, "
@@ -353,6 +366,11 @@ def _check_window(name: str, window: object) -> None:
         raise SpecError(
             f"DeriveRules.{name}: expected a (first, last) pair of study days, first <= last, "
             f"neither 0, found {window!r}"
+        )
+    if window[1] > 0:
+        raise SpecError(
+            f"DeriveRules.{name}: a baseline window must end before the first dose (study "
+            f"day -1 or earlier), found {window!r}, which reaches into treatment days"
         )
 
 

@@ -52,6 +52,8 @@ __all__ = [
 TABLE_FORMATS = ("csv", "md", "html", "tex", "docx", "rtf")
 #: figure file formats
 FIGURE_FORMATS = ("png", "svg", "pdf")
+#: a trial folder's own parameter catalogue, read with its tables (an input like them)
+PARAMETERS_FILE = "parameters.toml"
 #: the catalogue and provenance file of an analysis folder
 OUTPUTS_FILE = "outputs.json"
 #: distributions whose versions are recorded with every output
@@ -97,8 +99,9 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def input_files(folder: Path) -> list[Path]:
-    """The trial's own table files in ``folder`` (``adsl``, ``adeff``, ``adae`` in a
-    supported format, as :func:`ldn_stats.trial.read_trial` finds them), sorted by name.
+    """The trial's own files in ``folder``, sorted by name: its tables (``adsl``, ``adeff``,
+    ``adae`` in a supported format, as :func:`ldn_stats.trial.read_trial` finds them)
+    and its ``parameters.toml`` when present.
 
     Nothing else in the folder is opened: an unrelated file, a device or a
     folder such as ``/proc/self`` beside the tables is neither read nor hashed.
@@ -111,7 +114,8 @@ def input_files(folder: Path) -> list[Path]:
     except OSError:
         return []  # read_trial reports why the folder cannot be read
     return [p for p in entries
-            if p.stem.lower() in TABLES and p.suffix.lower() in SUPPORTED_EXTENSIONS
+            if ((p.stem.lower() in TABLES and p.suffix.lower() in SUPPORTED_EXTENSIONS)
+                or p.name == PARAMETERS_FILE)
             and not p.name.startswith(".") and p.is_file()]
 
 

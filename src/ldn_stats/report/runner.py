@@ -219,7 +219,9 @@ def build_report(analyses_dir: str | Path = "analyses",
     ----------
     analyses_dir : str or pathlib.Path, default "analyses"
         Folder of ``*.toml`` specs; each spec's ``analysis.name`` must equal its
-        file stem and numbers must be unique.
+        file stem and numbers must be unique.  Design specs (a ``[design]`` table,
+        :mod:`ldn_stats.power`) get their design page built at their quick
+        replicate count unless a current one exists, and a section of their own.
     out_root : str or pathlib.Path, default "reports"
 
     Returns
@@ -241,12 +243,17 @@ def build_report(analyses_dir: str | Path = "analyses",
     ...
     ldn_stats.errors.SpecError: no analysis specs (*.toml) found in ...
     """
+    from ldn_stats.power.run import ensure_design_page, is_design_spec
+
     analyses_dir, out_root = Path(analyses_dir), Path(out_root)
     paths = sorted(analyses_dir.glob("*.toml"))
-    if not paths:
+    designs = [p for p in paths if is_design_spec(p)]  # ldn_stats.power design specs
+    paths = [p for p in paths if p not in designs]
+    if not paths and not designs:
         raise SpecError(f"no analysis specs (*.toml) found in {analyses_dir}")
     specs = [load_spec(p) for p in paths]
-    seen: dict[int, str] = {}
+    design_specs = [ensure_design_page(p, out_root, workers=0) for p in designs]  # quick: serial
+    seen: dict[int, str] = {d.number: d.source for d in design_specs}
     for p, s in zip(paths, specs, strict=True):
         if s.name != p.stem:
             raise SpecError(f"{s.source}: analysis.name: expected the file stem {p.stem!r}, "
@@ -258,5 +265,5 @@ def build_report(analyses_dir: str | Path = "analyses",
     for p, s in zip(paths, specs, strict=True):
         if not _up_to_date(s, out_root):
             run_spec(p, out_root)
-    specs = sorted(specs, key=lambda s: s.number)
+    specs = sorted([*specs, *design_specs], key=lambda s: s.number)
     return write_appendix(specs, analyses_dir, out_root)

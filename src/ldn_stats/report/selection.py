@@ -21,6 +21,7 @@ import pandas as pd
 
 from ldn_stats.errors import DataError, ModelError
 from ldn_stats.report.spec import Spec
+from ldn_stats.vocabulary import SEQUENCE_SEPARATOR
 
 __all__ = ["Selection", "choose_reference", "is_yes", "select", "visit_order"]
 
@@ -174,6 +175,18 @@ def _check_arms(spec: Spec, pop: pd.DataFrame, ana: pd.DataFrame, arm: str,
                 f"{spec.source}: {arm} has labels that differ only in case or spaces: "
                 f"{', '.join(repr(v) for v in variants)}; expected one label per arm "
                 "(they would be analysed as different arms)"
+            )
+    if not parallel and "TRTSEQP" in pop.columns:
+        sequences = sorted({str(x) for x in pop["TRTSEQP"].dropna()})
+        lengths = {seq: len(seq.split(SEQUENCE_SEPARATOR)) for seq in sequences}
+        if len(set(lengths.values())) > 1:
+            common = max(set(lengths.values()), key=list(lengths.values()).count)
+            odd = [seq for seq, n in lengths.items() if n != common]
+            raise DataError(
+                f"{spec.source}: TRTSEQP {', '.join(repr(q) for q in odd)} has a different "
+                f"number of periods from the trial's other sequences ({common} periods: "
+                f"{', '.join(q for q, n in lengths.items() if n == common)}); expected one "
+                "crossover design"
             )
     outcome = next((c for c in ("CHG", "AVAL") if c in ana.columns), None)
     with_outcome = ana if outcome is None else ana[ana[outcome].notna()]

@@ -154,6 +154,9 @@ class Spec:
         The spec file name (as recorded in outputs).
     sha256 : str
         SHA-256 of the spec file's bytes.
+    options : object or None
+        The analysis kind's own options, from its spec section (``[mi]`` for the
+        ``mi`` kind), as the kind's reader returns them.
 
     Examples
     --------
@@ -192,6 +195,7 @@ class Spec:
     source: str
     sha256: str
     optional: tuple[str, ...] = ()
+    options: Any = None
 
     @property
     def design(self) -> str:
@@ -299,9 +303,13 @@ def parse_spec(text: str, source: str = "<spec>", base_dir: Path | None = None) 
     except RecursionError:
         raise SpecError(f"{source}: not valid as a spec: arrays or tables nested too deeply "
                         "(a spec needs at most two levels)") from None
-    unknown = sorted(set(doc) - _ALLOWED[""])
+    from ldn_stats.report.kinds import get_kind, kinds
+
+    kind_sections = {k.section: k.name for k in kinds() if k.section}
+    allowed = set(_ALLOWED[""]) | set(kind_sections)
+    unknown = sorted(set(doc) - allowed)
     if unknown:
-        raise chk.fail(unknown[0], f"unknown section; expected one of {sorted(_ALLOWED[''])}")
+        raise chk.fail(unknown[0], f"unknown section; expected one of {sorted(allowed)}")
 
     an = chk.table(doc, "analysis", True)
     name = chk.get(an, "analysis", "name", str)
@@ -334,7 +342,6 @@ def parse_spec(text: str, source: str = "<spec>", base_dir: Path | None = None) 
     derive = dict(chk.table(doc, "derive", False))
 
     mo = chk.table(doc, "model", True)
-    from ldn_stats.report.kinds import get_kind, kinds
     from ldn_stats.report.outputs import get_output, outputs
 
     kind_name = chk.get(mo, "model", "kind", str, choices=tuple(k.name for k in kinds()))
@@ -355,6 +362,12 @@ def parse_spec(text: str, source: str = "<spec>", base_dir: Path | None = None) 
                                 choices=("none", "covariate", "change")),
     )
     kind.check(model, source)
+    for section, owner in kind_sections.items():
+        if section in doc and owner != kind_name:
+            raise chk.fail(section, f"section [{section}] belongs to model.kind {owner!r}, "
+                                    f"but the spec's kind is {kind_name!r}")
+    options = kind.options(chk.table(doc, kind.section, False) if kind.section else None,
+                           source)
 
     ou = chk.table(doc, "outputs", True)
     tables = chk.strings(ou, "outputs", "tables", {o.key for o in outputs("table")})
@@ -381,6 +394,7 @@ def parse_spec(text: str, source: str = "<spec>", base_dir: Path | None = None) 
         reference=reference, seed=seed, derive=derive, model=model, tables=tables,
         figures=figures, source=source,
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), optional=optional,
+        options=options,
     )
 
 

@@ -78,6 +78,12 @@ class TrialDesign:
         What a stop for an adverse event ends: only the treatment (the diary
         continues with empty ``TRTA``; parallel designs only) or study
         participation (``DCSREAS = "ADVERSE EVENT"``).
+    ae_leave_share : float
+        With ``ae_withdrawal="treatment"``: the share of subjects stopping treatment
+        for an adverse event who also leave the study that day (``DCSREAS =
+        "ADVERSE EVENT"``, no diary afterwards); the others keep their diary off
+        treatment. Drawn from its own random stream, so the other draws of a seed
+        do not change with it.
     """
 
     name: str = "custom"
@@ -90,6 +96,7 @@ class TrialDesign:
     treatments: tuple[Treatment, ...] = ()
     dropout: Dropout = field(default_factory=Dropout)
     ae_withdrawal: Literal["treatment", "study"] = "study"
+    ae_leave_share: float = 0.0
 
     def _validate_common(self, codes_used: tuple[str, ...]) -> None:
         o = type(self).__name__
@@ -116,6 +123,9 @@ class TrialDesign:
                                tuple(Treatment(code=c) for c in dict.fromkeys(codes_used)))
         if self.ae_withdrawal not in ("treatment", "study"):
             raise _fail(o, "ae_withdrawal", "'treatment' or 'study'", self.ae_withdrawal)
+        share = self.ae_leave_share
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+            raise _fail(o, "ae_leave_share", "a share in [0, 1]", share)
 
     def treatment(self, code: str) -> Treatment:
         """Return the :class:`Treatment` with this code."""

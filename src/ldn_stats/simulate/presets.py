@@ -59,8 +59,11 @@ Choices not given by the publications, and why:
   ``1 - (1 - stop risk) * prod(1 - risk)`` (a subject who stops for an
   adverse event has at least one), is 84 % (LDN) and 86 % (placebo);
   per-term risks are not published.  Stops
-  for adverse events (8 % vs 6 %) end the treatment, not the diary, so
-  nobody is lost as in the trial.
+  for adverse events (8 % vs 6 %) end the treatment (``TRTEDY``, ``DCTREAS``);
+  half of those stopping also leave the study that day (``ae_leave_share``
+  0.5, an assumption: the trial does not report how many kept their diary),
+  so the demo carries both kinds of intercurrent event: treatment stopped with
+  the diary going on, and missing diary after leaving.
 * Younger 2013 schedule: the 4 weeks not spent in baseline or treatment are
   placed as a 2-week washout between conditions (the specific effect wears
   off in 7 days, so no carry-over reaches the second condition's endpoint)
@@ -139,6 +142,7 @@ def _final() -> ParallelDesign:
         ),
         dropout=Dropout(rate=0.0),
         ae_withdrawal="treatment",
+        ae_leave_share=0.5,
     )
 
 

@@ -25,7 +25,7 @@ from ldn_stats.simulate.dropout import DROPOUT_REASON, draw_dropout
 from ldn_stats.simulate.presets import PRESETS
 from ldn_stats.simulate.schedule import effect_level, group_schedules, study_day
 
-__all__ = ["resolve_design", "simulate_trial"]
+__all__ = ["entry_level_mean", "resolve_design", "simulate_trial"]
 
 _MIN_RUN_IN_RATINGS = 4  # ratings needed to judge the entry criterion
 # pandas >= 3 reads text as the "str" dtype (missing = NaN); match it so that
@@ -89,6 +89,25 @@ def _screen(rng: np.random.Generator, design: TrialDesign, n: int):
             np.concatenate(missed))
 
 
+def entry_level_mean(preset: str | TrialDesign, n: int = 100_000, seed: int = 0) -> float:
+    """Mean pain level ``b`` of randomized subjects (after the entry criterion).
+
+    A treatment's ``effect`` is a proportion of each subject's level, so the
+    mean difference it makes in scale points is ``effect * entry_level_mean``;
+    this is how a design spec given in points (``ldn_stats.power``) is turned
+    into a design.  Estimated by screening ``n`` candidates as
+    :func:`simulate_trial` does (same model, own seeded stream).
+
+    Examples
+    --------
+    >>> round(entry_level_mean("final", n=20_000), 1)
+    5.9
+    """
+    design = resolve_design(preset)
+    level = _screen(np.random.default_rng(seed), design, n)[0]
+    return float(level.mean())
+
+
 def _str_column(values) -> pd.Series:
     """A pandas string column whose empty entries ("" or None) are missing."""
     s = pd.Series(values, dtype=object)
@@ -111,10 +130,12 @@ def simulate_trial(preset: str | TrialDesign, seed: int) -> dict[str, pd.DataFra
     -------
     dict of str to pandas.DataFrame
         ``adsl`` (USUBJID, SITEID, AGE, SEX, RANDFL, ITTFL, SAFFL, TRT01P or
-        TRTSEQP, DCSREAS), ``adeff`` (USUBJID, PARAMCD, ADY, AVAL, APERIOD,
-        TRTA; one row per scheduled diary day while in the study, AVAL
-        missing on missed days) and ``adae`` (USUBJID, AEDECOD, ASTDY, AESEV,
-        AESER, TRTA), in the data contract of issue 2.  Empty strings are
+        TRTSEQP, DCSREAS, TRTEDY: study day of the last dose, DCTREAS: why
+        treatment ended before its planned end, empty when it did not),
+        ``adeff`` (USUBJID, PARAMCD, ADY, AVAL, APERIOD, TRTA; one row per
+        scheduled diary day while in the study, AVAL missing on missed days)
+        and ``adae`` (USUBJID, AEDECOD, ASTDY, AESEV, AESER, TRTA), in the
+        data contract of issue 2.  Empty strings are
         missing values (``DCSREAS`` of completers, ``TRTA`` off treatment,
         ``APERIOD`` outside crossover periods and in parallel designs).
 
@@ -196,9 +217,21 @@ def simulate_trial(preset: str | TrialDesign, seed: int) -> dict[str, pd.DataFra
     # 6. dropout, and leaving for adverse events
     left = draw_dropout(rng, design.dropout, latent, observed, run_in, n_days,
                         pop.baseline_mean, pop.within_sd)
-    end, reason = _leaving(design, n_days, left, ae.stop_day)
+    leave_ae = np.zeros(n, dtype=bool)
+    if design.ae_withdrawal == "treatment" and design.ae_leave_share > 0:
+        # its own stream: every other draw of this seed stays as it was
+        own = np.random.default_rng(np.random.SeedSequence([int(seed), 1]))
+        leave_ae = (ae.stop_day >= 0) & (own.random(n) < design.ae_leave_share)
+    end, reason = _leaving(design, n_days, left, ae.stop_day, leave_ae)
+    planned = np.array([_last_dose(schedules[groups[g]].trta) for g in group_of])
     return _tables(design, group_of, groups, age, sex, site, reason, end, observed, trta,
-                   aperiod, ae)
+                   aperiod, ae, planned)
+
+
+def _last_dose(trta_days: np.ndarray) -> int:
+    """Day index of the last dose in a schedule (-1 if it has none)."""
+    on = np.flatnonzero(np.asarray(trta_days) != "")
+    return int(on[-1]) if on.size else -1
 
 
 def _treatment_days(schedules, group_of, width, stop):
@@ -242,11 +275,11 @@ def _specific_effects(design, schedules, group_of, trta, n_days, stop, specific)
     return out
 
 
-def _leaving(design, n_days, left, ae_stop):
+def _leaving(design, n_days, left, ae_stop, leave_ae):
     """End (exclusive day index) of each subject's diary and DCSREAS."""
     n = n_days.size
-    ae_leave = (np.where(ae_stop >= 0, ae_stop + 1, -1)
-                if design.ae_withdrawal == "study" else np.full(n, -1))
+    leaves = (ae_stop >= 0) & (leave_ae | (design.ae_withdrawal == "study"))
+    ae_leave = np.where(leaves, ae_stop + 1, -1)
     end = n_days.copy()
     reason = np.full(n, "", dtype=object)
     for i in range(n):
@@ -257,9 +290,18 @@ def _leaving(design, n_days, left, ae_stop):
     return end, reason
 
 
-def _tables(design, group_of, groups, age, sex, site, reason, end, observed, trta, aperiod, ae):
+def _tables(design, group_of, groups, age, sex, site, reason, end, observed, trta, aperiod, ae,
+            planned):
     n, width = observed.shape
     run_in = design.run_in_days
+    # last dose (in the study) and why treatment ended early, if it did
+    on = (trta != "") & (np.arange(width)[None, :] < end[:, None])
+    last = np.where(on.any(axis=1), width - 1 - np.argmax(on[:, ::-1], axis=1), -1)
+    early = last < planned
+    ae_stopped = (ae.stop_day >= 0) & (ae.stop_day < end)
+    dctreas = np.where(early, np.where(ae_stopped, "ADVERSE EVENT", reason), "").astype(object)
+    trtedy = pd.array([int(study_day(np.array([d]), run_in)[0]) if d >= 0 else None
+                       for d in last], dtype="Int64")
     usubjid = np.array([f"{design.study_id}-{site[i]:02d}-{i + 1:04d}" for i in range(n)],
                        dtype=object)
     arm_col = "TRT01P" if isinstance(design, ParallelDesign) else "TRTSEQP"
@@ -273,6 +315,8 @@ def _tables(design, group_of, groups, age, sex, site, reason, end, observed, trt
         "SAFFL": _str_column(["Y"] * n),
         arm_col: _str_column([groups[g] for g in group_of]),
         "DCSREAS": _str_column(reason),
+        "TRTEDY": trtedy,
+        "DCTREAS": _str_column(dctreas),
     })
     keep = np.arange(width)[None, :] < end[:, None]
     subj, day = np.nonzero(keep)

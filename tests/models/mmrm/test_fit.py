@@ -255,3 +255,27 @@ def test_moment_start_reaches_the_same_optimum(fev, structure):
     res = minimize_objective(lik, [("moment", lik.model.start(sigmas))])
     assert res.converged
     assert res.f == pytest.approx(-fit.loglik, rel=1e-8)
+
+
+def test_blas_is_single_threaded_inside_the_fit(fev, monkeypatch):
+    # witness: threadpoolctl's own report of the loaded BLAS libraries, read from inside
+    # the likelihood while mmrm() runs; no environment variable is involved
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from ldn_stats.models.mmrm import likelihood
+
+    seen = []
+    original = likelihood.Likelihood.value_and_grad
+
+    def spy(self, theta):
+        seen.append(max(i["num_threads"] for i in threadpool_info()))
+        return original(self, theta)
+
+    monkeypatch.setattr(likelihood.Likelihood, "value_and_grad", spy)
+    # a caller whose BLAS runs two threads (the Makefile's OPENBLAS_NUM_THREADS=1 is
+    # lifted here, so that the test can fail)
+    with threadpool_limits(limits=2):
+        outside = max(i["num_threads"] for i in threadpool_info())
+        mmrm(FORMULA, fev)
+    assert outside == 2
+    assert seen and set(seen) == {1}

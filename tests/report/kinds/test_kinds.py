@@ -29,7 +29,7 @@ def _spec(text, **replace):
 def test_registry_lists_every_kind_once_with_its_design():
     assert {k.name: k.design for k in kinds()} == {
         "ancova": "parallel", "mmrm": "parallel", "crossover": "crossover",
-        "crossover-ols": "crossover", "crossover-diary": "crossover"}
+        "crossover-ols": "crossover", "crossover-diary": "crossover", "mi": "parallel"}
 
 
 def test_mmrm_kind_differences_are_the_engine_pairwise_treatment_minus_reference(

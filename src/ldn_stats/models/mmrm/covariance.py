@@ -563,11 +563,46 @@ class MarginalCovariance:
     def _grouped_d2(self) -> bool:
         return self.structure is not None and not self.spatial
 
+    @property
+    def visit_gradient(self) -> bool:
+        """Whether :meth:`d1_inner` works on each group's Sigma (visit-indexed, no G-side)."""
+        return self._grouped_d2() and self.n_re == 0
+
+    def _group_total(self, batch: PatternBatch, G: np.ndarray, sel: np.ndarray) -> np.ndarray:
+        """``sum_p S_p' G_p S_p`` over the patterns ``sel`` (m x m; padded rows dropped)."""
+        m = len(self.times)
+        pos = batch.pos[sel] if batch.valid is None else np.where(
+            batch.valid[sel], batch.pos[sel], m)
+        flat = pos[:, :, None] * (m + 1) + pos[:, None, :]
+        return np.bincount(flat.ravel(), weights=G[sel].ravel(),
+                           minlength=(m + 1) ** 2).reshape(m + 1, m + 1)[:m, :m]
+
+    def d1_inner(self, theta: np.ndarray, batch: PatternBatch, G: np.ndarray) -> np.ndarray:
+        """``<G_p, dV_p/dtheta_h>`` for each pattern: (P, k) in local indices.
+
+        For visit-indexed structures only the sum over each group's patterns is
+        meaningful (held by the group's first pattern), which is all the gradient
+        needs; it costs one m x m contraction per group.
+        """
+        n_pat = G.shape[0]
+        if not self.visit_gradient:
+            d1 = self.evaluate(theta, batch, order=1)[1]
+            return np.einsum("puv,pkuv->pk", G, d1)
+        kr = self.k_group
+        out = np.zeros((n_pat, kr))
+        for g in np.unique(batch.group):
+            sel = np.flatnonzero(batch.group == g)
+            d1 = self.group_sigma(theta, int(g), order=1)[1]
+            out[sel[0]] = d1.reshape(kr, -1) @ self._group_total(batch, G, sel).ravel()
+        return out
+
     def d2_inner(self, theta: np.ndarray, batch: PatternBatch, G: np.ndarray) -> np.ndarray:
         """``<G_p, d2V_p/dtheta_h dtheta_j>`` for each pattern: (P, k, k) in local indices.
 
         Works at the level of each group's full ``Sigma`` so the (P, k, k, n, n)
-        array of second derivatives is never formed for visit-indexed structures.
+        array of second derivatives is never formed for visit-indexed structures;
+        there only the sum over each group's patterns is meaningful (it is held by
+        the group's first pattern), which is all the Hessian needs.
         """
         G = self._mask(batch, G)
         if not self._grouped_d2():
@@ -580,13 +615,11 @@ class MarginalCovariance:
         for g in np.unique(batch.group):
             sel = np.flatnonzero(batch.group == g)
             d2 = self.group_sigma(theta, int(g), order=2)[2].reshape(kr * kr, m * m)
-            # padded rows scatter to a dummy index m, dropped afterwards
-            pos = batch.pos[sel] if batch.valid is None else np.where(
-                batch.valid[sel], batch.pos[sel], m)
-            full = np.zeros((len(sel), m + 1, m + 1))
-            full[np.arange(len(sel))[:, None, None], pos[:, :, None], pos[:, None, :]] = G[sel]
-            full = np.ascontiguousarray(full[:, :m, :m])
-            out[sel, :kr, :kr] = (full.reshape(len(sel), m * m) @ d2.T).reshape(-1, kr, kr)
+            # the units of a group share their theta indices, and only the sum over
+            # units is used: add every unit's G into one m x m matrix (padded rows
+            # go to a dummy index m) and put the group's total on its first unit
+            full = self._group_total(batch, G, sel)
+            out[sel[0], :kr, :kr] = (d2 @ full.ravel()).reshape(kr, kr)
         return out
 
     def d2_contract(self, theta: np.ndarray, batch: PatternBatch, C: np.ndarray) -> np.ndarray:

@@ -172,7 +172,7 @@ def mmrm(
     accept_nonconvergence: bool = False,
     optimizer: str = "default",
     kr_parametrization: str = "sas",
-    start: str = "standard",
+    start: str | Sequence[float] = "standard",
 ) -> MMRMResult:
     """Fit a mixed model for repeated measures (R mmrm / SAS PROC MIXED REPEATED).
 
@@ -229,10 +229,14 @@ def mmrm(
         TOEP), which reproduces ``DDFM=KR``; or ``"mmrm"`` (R mmrm's ``theta``), which
         reproduces R mmrm's ``method = "Kenward-Roger"``. The variant is
         ``result.kr_parametrization`` and named in ``result.df_method_label``.
-    start : str
+    start : str or sequence of float
         First starting point of the default optimizer: ``"standard"`` (R mmrm's
         ``std_start``; default) or ``"moment"`` (a moment estimate of the covariance
-        from OLS residuals). Both lead to the same optimum when it is unique.
+        from OLS residuals). Both lead to the same optimum when it is unique. Or
+        covariance parameters (``fit.theta["estimate"]`` of a fit of the same model):
+        tried first, then the standard starts; a warm start for refits on subsets
+        of the data (jackknife), where the default optimizer's Newton steps finish
+        in a few iterations.
 
     Returns
     -------
@@ -321,8 +325,12 @@ def _mmrm(formula, data, reml, df_method, weights, vcov, conf_level, accept_nonc
         raise ModelError(f"optimizer must be 'default' or 'r-mmrm' (aliases 'strict', "
                          f"'mmrm'), got {optimizer!r}")
     strategy = _OPTIMIZERS[optimizer]
-    if start not in ("standard", "moment"):
-        raise ModelError(f"start must be 'standard' or 'moment', got {start!r}")
+    if isinstance(start, str):
+        if start not in ("standard", "moment"):
+            raise ModelError(f"start must be 'standard', 'moment' or covariance parameters, "
+                             f"got {start!r}")
+    else:
+        start = np.asarray(start, dtype=float)
     if not 0.0 < conf_level < 1.0:
         raise ModelError(f"conf_level must be between 0 and 1, got {conf_level!r}")
     spec, X, mask = build_design(f, data, weights=weights)
@@ -362,6 +370,10 @@ def _mmrm(formula, data, reml, df_method, weights, vcov, conf_level, accept_nonc
     _check_identifiable(f, model, X.shape[1], d[subject].to_numpy(), pos, group)
     lik = Likelihood(X, y, d[subject].to_numpy(), model, pos=pos, coords=coords, group=group,
                      clusters=clusters, weights=w, reml=reml)
+    if not isinstance(start, str) and (start.shape != (model.n_theta,)
+                                       or not np.all(np.isfinite(start))):
+        raise ModelError(f"start must be {model.n_theta} finite covariance parameters, "
+                         f"got shape {start.shape}")
     def simpler_fit(name: str):
         """The covariance of each group fitted under the simpler structure ``name``."""
         m2 = MarginalCovariance(get_structure(name), times=times, groups=groups,
@@ -447,8 +459,10 @@ def _optimize(lik, model, cov, X, y, pos, group, accept, strategy="default", sta
     if cov is not None and model.n_re == 0:
         std = np.tile(_std_start(structure_name or cov.structure, m), n_groups)
         starts = [("mmrm standard", std), ("moment", model.start(sigmas))]
-        if start == "moment":
+        if isinstance(start, str) and start == "moment":
             starts.reverse()
+        if not isinstance(start, str):
+            starts.insert(0, ("given", start))
         problem, back = lik, (lambda t: t)
         methods = ("L-BFGS-B", "BFGS", "trust-exact")
     else:
@@ -465,6 +479,8 @@ def _optimize(lik, model, cov, X, y, pos, group, accept, strategy="default", sta
         methods = ("trust-exact", "L-BFGS-B", "BFGS")  # no R path to follow: Newton first
         phi0 = np.where(vmask, np.log(np.maximum(th0, 1e-8)), th0)
         starts = [("moment", phi0), ("moment/10", np.where(vmask, phi0 - np.log(10), phi0))]
+        if not isinstance(start, str):
+            starts.insert(0, ("given", np.where(vmask, np.log(np.maximum(start, 1e-8)), start)))
         back = problem.to_theta
 
     def run(prob, st, chk, acc):

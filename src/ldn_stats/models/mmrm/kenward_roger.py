@@ -158,7 +158,7 @@ def adjusted_vcov(lik: Likelihood, st: LikelihoodState, W: np.ndarray, linear: b
     Pk = lik.p_matrices(st)
     acc = np.zeros((p, p))
     for part in st.parts:
-        Vinv, dV, idx = part["Vinv"], part["dV"], part["idx"]
+        Vinv, dV, idx = part["Vinv"], lik.dv(st, part), part["idx"]
         Wl = W[idx[:, :, None], idx[:, None, :]]  # (P, k, k)
         B = Vinv[:, None] @ dV
         BW = np.einsum("pkl,plab->pkab", Wl, B)

@@ -335,8 +335,12 @@ class Likelihood:
         parts = []
         M = np.zeros((p + 1, p + 1))
         logdet = 0.0
+        # visit-indexed structures: the gradient is taken on each group's Sigma, and
+        # dV (units x parameters x n x n) is gathered only when a Hessian needs it
+        lazy = self.model.visit_gradient
         for b in self.batches:
-            V, dV, _, idx = self.model.evaluate(theta, b.pattern, order=min(order, 1))
+            V, dV, _, idx = self.model.evaluate(theta, b.pattern,
+                                                order=0 if lazy else min(order, 1))
             try:
                 Lc = np.linalg.cholesky(V)
             except np.linalg.LinAlgError:
@@ -410,10 +414,20 @@ class Likelihood:
         for part in st.parts:
             self._residual_stats(st, part)
             G = self._gmat(part)
-            n_pat, k, n = part["dV"].shape[:3]
-            local = (part["dV"].reshape(n_pat, k, n * n) @ G.reshape(n_pat, n * n, 1))[..., 0]
+            if part["dV"] is None:
+                local = self.model.d1_inner(st.theta, part["batch"].pattern, G)
+            else:
+                n_pat, k, n = part["dV"].shape[:3]
+                local = (part["dV"].reshape(n_pat, k, n * n)
+                         @ G.reshape(n_pat, n * n, 1))[..., 0]
             _scatter(g, part, local)
         return g
+
+    def dv(self, st: LikelihoodState, part: dict) -> np.ndarray:
+        """``dV/dtheta`` of a part's units (P, k, n, n), gathered on first use."""
+        if part["dV"] is None:
+            part["dV"] = self.model.evaluate(st.theta, part["batch"].pattern, order=1)[1]
+        return part["dV"]
 
     def _gmat(self, part: dict) -> np.ndarray:
         """Matrix G with d f / d theta_h = <G, V_h> for each pattern."""
@@ -447,7 +461,7 @@ class Likelihood:
         out = np.zeros((K, p, p))
         for part in st.parts:
             if "A" not in part:
-                part["A"] = part["Vinv"][:, None] @ part["dV"] @ part["Vinv"][:, None]
+                part["A"] = part["Vinv"][:, None] @ self.dv(st, part) @ part["Vinv"][:, None]
             _scatter(out, part, part["batch"].xquad(part["A"], p))
         st.Pk = out
         return out
@@ -471,7 +485,7 @@ class Likelihood:
         for part in st.parts:
             self._residual_stats(st, part)
             G = self._gmat(part)
-            Vinv, dV = part["Vinv"], part["dV"]
+            Vinv, dV = part["Vinv"], self.dv(st, part)
             n_pat, k, n = dV.shape[:3]
             n_sub = part["batch"].n_sub
             B = Vinv[:, None] @ dV  # V^-1 V_h

@@ -336,7 +336,7 @@ def _tr_step(g: np.ndarray, w: np.ndarray, V: np.ndarray, radius: float):
 
 
 def trust_newton(problem, x0: np.ndarray, check: Callable[[np.ndarray], str | None] | None = None,
-                 tol: float = NEWTON_DECREMENT_TOL, max_iter: int = 200):
+                 tol: float = NEWTON_DECREMENT_TOL, max_iter: int = 100):
     """Trust-region Newton with the analytic Hessian, to a verified optimum.
 
     Stops when the Hessian is positive definite and the Newton decrement
@@ -373,6 +373,7 @@ def trust_newton(problem, x0: np.ndarray, check: Callable[[np.ndarray], str | No
         H = problem.hessian(x)
         radius = 1.0
         dec = np.inf
+        history = [f]
         for it in range(max_iter + 1):
             if not np.all(np.isfinite(H)):
                 return x, f, g, H, it, False, "Hessian not finite", dec
@@ -387,6 +388,15 @@ def trust_newton(problem, x0: np.ndarray, check: Callable[[np.ndarray], str | No
                 return x, f, g, H, it, True, "converged", dec
             if it == max_iter:
                 break
+            if not pd and check is not None and it % 10 == 9:
+                msg = check(x)
+                if msg:  # drifting to a boundary (a singular covariance): stop here
+                    return x, f, g, H, it, False, f"{msg} while the Hessian is not PD", dec
+            if len(history) > 30 and history[-31] - f <= 1e-10 * max(1.0, abs(f)):
+                return x, f, g, H, it, False, (
+                    f"stalled: 30 Newton iterations gained less than 1e-10 relative "
+                    f"(Newton decrement {dec:.3g}, smallest Hessian eigenvalue "
+                    f"{float(w.min()):.3g})"), dec
             for _ in range(60):  # shrink until a step is accepted
                 s, full = _tr_step(g, w, V, radius)
                 pred = -float(g @ s + 0.5 * s @ H @ s)
@@ -415,6 +425,7 @@ def trust_newton(problem, x0: np.ndarray, check: Callable[[np.ndarray], str | No
             else:
                 return x, f, g, H, it, False, "no acceptable step", dec
             x, f, g = x + s, float(f1), g1
+            history.append(f)
             H = problem.hessian(x)
     return x, f, g, H, max_iter, False, (
         f"{max_iter} Newton iterations without meeting the criterion (decrement {dec:.3g})"), dec

@@ -10,7 +10,7 @@ and touching nothing else: the spec validator, the runner and the outputs read
 Examples
 --------
 >>> sorted(k.name for k in kinds())
-['ancova', 'crossover', 'crossover-diary', 'crossover-ols', 'mmrm']
+['ancova', 'crossover', 'crossover-diary', 'crossover-ols', 'mi', 'mmrm']
 >>> get_kind("nope")
 Traceback (most recent call last):
 ...

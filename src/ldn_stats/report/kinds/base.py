@@ -13,7 +13,10 @@ The kind says:
 - :meth:`~AnalysisKind.fit`: the model on the selected records
   (:class:`~ldn_stats.report.selection.Selection`), returning a :class:`KindFit`;
 - ``outputs``: the table and figure keys it can feed (``None``: every output of its
-  design).
+  design);
+- ``section`` and ``read_section``: an optional spec section of its own (``[mi]``),
+  parsed and validated by the kind into a frozen options object that the fit reads
+  as ``selection.spec.options``.
 
 :class:`KindFit` carries the fitted model (the models layer's own frozen result)
 and the few tables every output reads (LS-means and differences in the
@@ -149,6 +152,12 @@ class AnalysisKind:
         Fitted by least squares: ``df_method`` must be ``residual``.
     outputs : frozenset of str or None
         The output keys this kind can feed; ``None``: every output of its design.
+    section : str or None
+        Name of the kind's own spec section (``"mi"`` for ``[mi]``), if any.
+    read_section : callable or None
+        ``read_section(table, source) -> options``: validate the section (an empty
+        dict when the spec has none) and return the kind's frozen options; raise
+        :class:`~ldn_stats.errors.SpecError` naming ``<section>.<key>``.
     """
 
     name: str
@@ -159,6 +168,8 @@ class AnalysisKind:
     needs_formula: bool = False
     least_squares: bool = False
     outputs: frozenset[str] | None = None
+    section: str | None = None
+    read_section: Callable[[dict, str], Any] | None = None
 
     @property
     def default_df(self) -> str:
@@ -179,6 +190,18 @@ class AnalysisKind:
         if self.least_squares and model.df_method != "residual":
             raise SpecError(f"{source}: model.df_method: kind {self.name!r} is fitted by least "
                             f"squares: expected 'residual', found {model.df_method!r}")
+
+    def options(self, table: dict | None, source: str) -> Any:
+        """The kind's options from its spec section (``None`` for a kind without one).
+
+        Raises
+        ------
+        SpecError
+            A section is given for a kind that has none, or the kind's reader refuses it.
+        """
+        if self.section is None or self.read_section is None:
+            return None
+        return self.read_section(dict(table or {}), source)
 
     def offers(self, key: str) -> bool:
         """Whether the kind can feed output ``key`` (its design permitting)."""
