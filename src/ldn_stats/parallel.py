@@ -120,7 +120,7 @@ def cluster(workers: int | None = None, scheduler: str | None = None) -> Iterato
     env = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     try:
         local = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                             dashboard_address=None, env=env, silence_logs=40)
+                             dashboard_address=":0", env=env, silence_logs=40)
     except (OSError, RuntimeError) as exc:
         raise ParallelError(f"cannot start a LocalCluster of {n} workers: {exc}") from None
     try:

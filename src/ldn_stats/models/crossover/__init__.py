@@ -10,6 +10,12 @@
 - :mod:`~ldn_stats.models.crossover.designs`: sequences, Williams designs, balance checks.
 
 The public names are :func:`ldn_stats.crossover` and :class:`ldn_stats.CrossoverResult`.
+:func:`~ldn_stats.crossover` and :func:`~ldn_stats.diary_crossover` take the column
+names as keywords (``subject=``, ``period=``, ``treatment=``, ``sequence=``); the
+2x2 companions and helpers take them as one ``columns``, a
+:class:`~ldn_stats.vocabulary.Columns` (default :data:`~ldn_stats.vocabulary.COLUMNS`:
+``USUBJID``, ``APERIOD``, ``TRTA``, ``TRTSEQP``), e.g.
+``hills_armitage(d, columns=dataclasses.replace(COLUMNS, subject="ID"))``.
 
 Examples
 --------

@@ -6,6 +6,8 @@ subject-by-period effect (days of one period share it) and a trend over the days
 period, fitted through the MMRM engine. :func:`compare_with_period_means` puts its
 treatment effect next to the analysis of the period means.
 
+``columns`` of the helpers: as everywhere in :mod:`ldn_stats.models.crossover`.
+
 Examples
 --------
 >>> import numpy as np, pandas as pd
@@ -40,6 +42,7 @@ from ldn_stats.models.crossover.fit import (
     prepare_crossover_data,
 )
 from ldn_stats.models.mmrm.fit import mmrm
+from ldn_stats.vocabulary import COLUMNS, Columns
 
 __all__ = ["compare_with_period_means", "diary_crossover", "period_means"]
 
@@ -134,10 +137,8 @@ def diary_crossover(
 def period_means(
     data: pd.DataFrame,
     outcome: str = "AVAL",
-    subject: str = "USUBJID",
-    period: str = "APERIOD",
-    treatment: str = "TRTA",
-    sequence: str = "TRTSEQP",
+    *,
+    columns: Columns = COLUMNS,
 ) -> pd.DataFrame:
     """Mean daily rating per subject and period (with the number of rated days).
 
@@ -145,8 +146,10 @@ def period_means(
     ----------
     data : pandas.DataFrame
         One row per rated day.
-    outcome, subject, period, treatment, sequence : str
-        Column names.
+    outcome : str
+        Outcome column.
+    columns : Columns, default COLUMNS
+        Subject, period, treatment and sequence columns (see the module notes).
 
     Returns
     -------
@@ -162,6 +165,8 @@ def period_means(
     0       1     A-B        1    A   5.0      2
     1       1     A-B        2    B   3.0      1
     """
+    subject, period = columns.subject, columns.period
+    treatment, sequence = columns.treatment, columns.sequence
     keys = [subject, sequence, period, treatment]
     d = data.loc[data[outcome].notna()]
     g = d.groupby(keys, sort=True, observed=True)[outcome]
@@ -174,12 +179,10 @@ def compare_with_period_means(
     data: pd.DataFrame,
     outcome: str = "AVAL",
     day: str | None = "APERDY",
-    subject: str = "USUBJID",
-    period: str = "APERIOD",
-    treatment: str = "TRTA",
-    sequence: str = "TRTSEQP",
     df_method: str = "kenward-roger",
     reference: str | None = None,
+    *,
+    columns: Columns = COLUMNS,
 ) -> pd.DataFrame:
     """Treatment effects of the daily-diary model next to the period-mean analysis.
 
@@ -187,8 +190,10 @@ def compare_with_period_means(
     ----------
     data : pandas.DataFrame
         One row per rated day.
-    outcome, day, subject, period, treatment, sequence, df_method, reference
+    outcome, day, df_method, reference
         As :func:`diary_crossover`.
+    columns : Columns, default COLUMNS
+        Subject, period, treatment and sequence columns (see the module notes).
 
     Returns
     -------
@@ -215,9 +220,11 @@ def compare_with_period_means(
     >>> compare_with_period_means(d, df_method="satterthwaite")["analysis"].tolist()
     ['daily ratings', 'period means']
     """
+    subject, period = columns.subject, columns.period
+    treatment, sequence = columns.treatment, columns.sequence
     daily = diary_crossover(data, outcome, day, subject, period, treatment, sequence,
                             df_method=df_method, reference=reference)
-    means = period_means(data, outcome, subject, period, treatment, sequence)
+    means = period_means(data, outcome, columns=columns)
     pm = crossover(means, outcome=outcome, subject=subject, period=period,
                    treatment=treatment, sequence=sequence, df_method=df_method,
                    reference=reference, pchg=None)

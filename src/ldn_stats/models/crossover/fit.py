@@ -30,6 +30,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -51,7 +52,7 @@ from ldn_stats.models.crossover.two_by_two import (
 from ldn_stats.models.listing import Listing
 from ldn_stats.models.mmrm.fit import mmrm
 from ldn_stats.models.mmrm.result import MMRMResult
-from ldn_stats.vocabulary import INFERENCE
+from ldn_stats.vocabulary import COLUMNS, INFERENCE
 from ldn_stats.vocabulary import Sequence as SequenceLabel
 
 __all__ = ["CARRYOVER", "CrossoverResult", "crossover", "prepare_crossover_data"]
@@ -497,8 +498,9 @@ def crossover(
     two_by_two = n_periods == 2 and len(levels) == 2
     ha = wmw = es = resp = mg = None
     if two_by_two:
-        args = dict(outcome=y, subject=subject, period=period, treatment=treatment,
-                    sequence=sequence, reference=levels[0])
+        cols = dataclasses.replace(COLUMNS, subject=subject, period=period,
+                                   treatment=treatment, sequence=sequence)
+        args = dict(outcome=y, columns=cols, reference=levels[0])
         # period as its position (0, 1) so the order is the model's, whatever the labels
         raw = d.assign(**{period: d[period].cat.codes.astype(int),
                           treatment: d[treatment].astype(str), sequence: d[sequence].astype(str)})
@@ -506,13 +508,11 @@ def crossover(
         carry["method"] = "subject totals t-test"
         ha = hills_armitage(raw, **args, alpha=1 - conf_level)
         wmw = wilcoxon_period_differences(raw, **args, alpha=1 - conf_level)
-        es = within_subject_effect_sizes(raw, outcome=y, subject=subject, treatment=treatment,
-                                         reference=levels[0])
+        es = within_subject_effect_sizes(raw, outcome=y, columns=cols, reference=levels[0])
         if has_pchg:
-            resp = paired_responders(raw, pchg=pchg, subject=subject, treatment=treatment,
-                                     reference=levels[0], alpha=1 - conf_level)
-            mg = mainland_gart(raw, pchg=pchg, subject=subject, period=period,
-                               treatment=treatment, sequence=sequence, reference=levels[0],
+            resp = paired_responders(raw, pchg=pchg, columns=cols, reference=levels[0],
+                                     alpha=1 - conf_level)
+            mg = mainland_gart(raw, pchg=pchg, columns=cols, reference=levels[0],
                                alpha=1 - conf_level)
     else:
         carry = _extended_carryover(formula, d, df_method, kr)

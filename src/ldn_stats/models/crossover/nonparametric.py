@@ -6,6 +6,8 @@ estimate (exact for small untied samples), the paired responder analysis
 period-adjusted responder test.  Treatments are ordered reference first;
 differences are labelled ``"b - a"``.
 
+The ``columns`` argument names the columns, as in :mod:`ldn_stats.models.crossover`.
+
 Examples
 --------
 >>> import pandas as pd
@@ -31,6 +33,7 @@ from scipy.stats.contingency import odds_ratio
 
 from ldn_stats.errors import DataError
 from ldn_stats.models.crossover.prepare import check_columns, treatment_levels, two_by_two_wide
+from ldn_stats.vocabulary import COLUMNS, Columns
 
 __all__ = ["mainland_gart", "paired_responders", "wilcoxon_period_differences"]
 
@@ -124,19 +127,17 @@ def _asymptotic_limit(x: np.ndarray, y: np.ndarray, diffs: np.ndarray, zq: float
 def wilcoxon_period_differences(
     data: pd.DataFrame,
     outcome: str = "AVAL",
-    subject: str = "USUBJID",
-    period: str = "APERIOD",
-    treatment: str = "TRTA",
-    sequence: str = "TRTSEQP",
     reference: str | None = None,
     exact: bool | None = None,
     alpha: float = 0.05,
+    *,
+    columns: Columns = COLUMNS,
 ) -> pd.DataFrame:
     """Wilcoxon-Mann-Whitney test on period differences, Hodges-Lehmann estimate and CI.
 
     Parameters
     ----------
-    data, outcome, subject, period, treatment, sequence, reference, alpha
+    data, outcome, reference, alpha, columns
         As :func:`hills_armitage`.
     exact : bool, optional
         Exact null distribution (no ties) or the normal approximation with continuity
@@ -174,7 +175,7 @@ def wilcoxon_period_differences(
        estimate   p_value method
     0     -2.75  0.333333  exact
     """
-    tb = two_by_two_wide(data, outcome, subject, period, treatment, sequence, reference)
+    tb = two_by_two_wide(data, outcome, reference, columns=columns)
     d = (tb.wide["y1"] - tb.wide["y2"]) / 2
     x, y = tb.split(d)
     nx, ny = len(x), len(y)
@@ -212,11 +213,11 @@ def wilcoxon_period_differences(
 def paired_responders(
     data: pd.DataFrame,
     pchg: str = "PCHG",
-    subject: str = "USUBJID",
-    treatment: str = "TRTA",
     thresholds: tuple[float, ...] = (30.0, 50.0),
     reference: str | None = None,
     alpha: float = 0.05,
+    *,
+    columns: Columns = COLUMNS,
 ) -> pd.DataFrame:
     """Responders on each treatment of a crossover: McNemar test and conditional odds ratio.
 
@@ -227,8 +228,10 @@ def paired_responders(
     ----------
     data : pandas.DataFrame
         One row per subject x period with the percent change from the period's baseline.
-    pchg, subject, treatment : str
-        Column names.
+    pchg : str
+        Percent-change column.
+    columns : Columns, default COLUMNS
+        Subject, period, treatment and sequence columns (see the module notes).
     thresholds : tuple of float, default (30, 50)
         Percent reductions defining a responder (IMMPACT: 30% moderate, 50% substantial).
     reference : str, optional
@@ -266,6 +269,7 @@ def paired_responders(
        n_b_only  n_a_only  estimate
     0         3         1       3.0
     """
+    subject, treatment = columns.subject, columns.treatment
     check_columns(data, [pchg, subject, treatment], "paired_responders")
     d = data.loc[data[pchg].notna() & data[treatment].notna()]
     levels = treatment_levels(d[treatment], reference)
@@ -300,13 +304,11 @@ def paired_responders(
 def mainland_gart(
     data: pd.DataFrame,
     pchg: str = "PCHG",
-    subject: str = "USUBJID",
-    period: str = "APERIOD",
-    treatment: str = "TRTA",
-    sequence: str = "TRTSEQP",
     thresholds: tuple[float, ...] = (30.0, 50.0),
     reference: str | None = None,
     alpha: float = 0.05,
+    *,
+    columns: Columns = COLUMNS,
 ) -> pd.DataFrame:
     """Mainland-Gart test: responders in a 2x2 crossover, adjusted for period.
 
@@ -314,8 +316,10 @@ def mainland_gart(
     ----------
     data : pandas.DataFrame
         One row per subject x period with the percent change from baseline.
-    pchg, subject, period, treatment, sequence : str
-        Column names.
+    pchg : str
+        Percent-change column.
+    columns : Columns, default COLUMNS
+        Subject, period, treatment and sequence columns (see the module notes).
     thresholds : tuple of float, default (30, 50)
         Percent reductions defining a responder (``pchg <= -threshold``).
     reference : str, optional
@@ -359,7 +363,7 @@ def mainland_gart(
        a_first_period1  b_first_period1
     0                1                3
     """
-    tb = two_by_two_wide(data, pchg, subject, period, treatment, sequence, reference)
+    tb = two_by_two_wide(data, pchg, reference, columns=columns)
     a, b = tb.levels
     first = tb.wide["first"].to_numpy()
     rows = []

@@ -4,6 +4,8 @@ The input is long, one row per subject x period (as ``ldn_stats.derive.derive_cr
 writes it): a subject column, a period column, the treatment taken in the period and the
 sequence label (treatments joined by ``-``). These helpers check that shape and pivot it.
 
+A :class:`~ldn_stats.vocabulary.Columns` names the columns (package notes).
+
 Examples
 --------
 >>> import pandas as pd
@@ -30,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ldn_stats.errors import DataError, ModelError
+from ldn_stats.vocabulary import COLUMNS, Columns
 
 __all__ = ["TwoByTwo", "check_columns", "sort_periods", "treatment_levels", "two_by_two_wide"]
 
@@ -160,11 +163,9 @@ class TwoByTwo:
 def two_by_two_wide(
     data: pd.DataFrame,
     outcome: str,
-    subject: str = "USUBJID",
-    period: str = "APERIOD",
-    treatment: str = "TRTA",
-    sequence: str = "TRTSEQP",
     reference: str | None = None,
+    *,
+    columns: Columns = COLUMNS,
 ) -> TwoByTwo:
     """Pivot a 2x2 crossover to one row per subject with both periods observed.
 
@@ -172,8 +173,10 @@ def two_by_two_wide(
     ----------
     data : pandas.DataFrame
         One row per subject x period.
-    outcome, subject, period, treatment, sequence : str
-        Column names.
+    outcome : str
+        Outcome column.
+    columns : Columns, default COLUMNS
+        Subject, period, treatment and sequence columns (see the module notes).
     reference : str, optional
         Reference treatment (see :func:`treatment_levels`).
 
@@ -199,6 +202,8 @@ def two_by_two_wide(
     >>> len(tb.wide), tb.n_dropped, tb.contrast
     (4, 1, 'B - A')
     """
+    subject, period = columns.subject, columns.period
+    treatment, sequence = columns.treatment, columns.sequence
     check_columns(data, [outcome, subject, period, treatment, sequence], "2x2 crossover")
     d = data[[subject, period, treatment, sequence, outcome]].copy()
     d = d.loc[d[period].notna() & d[treatment].notna()]

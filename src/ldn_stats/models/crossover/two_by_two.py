@@ -8,6 +8,8 @@ within-subject effect sizes.  The rank and responder companions are in
 Treatments are ordered reference first (``"PBO"`` if present); every difference is
 labelled ``"b - a"`` for treatments in order (a, b), e.g. ``"LDN - PBO"``.
 
+Column names: ``columns`` (see :mod:`ldn_stats.models.crossover`).
+
 Examples
 --------
 >>> import pandas as pd
@@ -32,7 +34,7 @@ import pingouin
 from scipy import stats
 
 from ldn_stats.models.crossover.prepare import check_columns, treatment_levels, two_by_two_wide
-from ldn_stats.vocabulary import INFERENCE
+from ldn_stats.vocabulary import COLUMNS, INFERENCE, Columns
 
 __all__ = ["carryover_totals", "hills_armitage", "within_subject_effect_sizes"]
 
@@ -55,12 +57,10 @@ def _pooled_t(x: np.ndarray, y: np.ndarray, alpha: float) -> dict[str, float]:
 def hills_armitage(
     data: pd.DataFrame,
     outcome: str = "AVAL",
-    subject: str = "USUBJID",
-    period: str = "APERIOD",
-    treatment: str = "TRTA",
-    sequence: str = "TRTSEQP",
     reference: str | None = None,
     alpha: float = 0.05,
+    *,
+    columns: Columns = COLUMNS,
 ) -> pd.DataFrame:
     """Hills-Armitage test: two-sample t-test on half the period differences.
 
@@ -68,8 +68,10 @@ def hills_armitage(
     ----------
     data : pandas.DataFrame
         One row per subject x period of a 2x2 crossover.
-    outcome, subject, period, treatment, sequence : str
-        Column names.
+    outcome : str
+        Outcome column.
+    columns : Columns, default COLUMNS
+        Subject, period, treatment and sequence columns (see the module notes).
     reference : str, optional
         Reference treatment ``a``; default ``"PBO"`` if present, else the first sorted.
     alpha : float, default 0.05
@@ -102,7 +104,7 @@ def hills_armitage(
     >>> round(float(hills_armitage(d)["estimate"].iloc[0]), 3)
     -2.75
     """
-    tb = two_by_two_wide(data, outcome, subject, period, treatment, sequence, reference)
+    tb = two_by_two_wide(data, outcome, reference, columns=columns)
     d = (tb.wide["y1"] - tb.wide["y2"]) / 2
     x, y = tb.split(d)
     row = {"contrast": tb.contrast, **_pooled_t(x, y, alpha),
@@ -113,12 +115,10 @@ def hills_armitage(
 def carryover_totals(
     data: pd.DataFrame,
     outcome: str = "AVAL",
-    subject: str = "USUBJID",
-    period: str = "APERIOD",
-    treatment: str = "TRTA",
-    sequence: str = "TRTSEQP",
     reference: str | None = None,
     alpha: float = 0.05,
+    *,
+    columns: Columns = COLUMNS,
 ) -> pd.DataFrame:
     """Carryover (sequence) test of a 2x2 crossover from subject totals.
 
@@ -127,7 +127,7 @@ def carryover_totals(
 
     Parameters
     ----------
-    data, outcome, subject, period, treatment, sequence, reference, alpha
+    data, outcome, reference, alpha, columns
         As :func:`hills_armitage`.
 
     Returns
@@ -154,7 +154,7 @@ def carryover_totals(
       contrast  estimate   df
     0  B-A - A-B      -0.5  2.0
     """
-    tb = two_by_two_wide(data, outcome, subject, period, treatment, sequence, reference)
+    tb = two_by_two_wide(data, outcome, reference, columns=columns)
     total = tb.wide["y1"] + tb.wide["y2"]
     x, y = tb.split(total)
     first = tb.wide["first"]
@@ -166,9 +166,9 @@ def carryover_totals(
 def within_subject_effect_sizes(
     data: pd.DataFrame,
     outcome: str = "AVAL",
-    subject: str = "USUBJID",
-    treatment: str = "TRTA",
     reference: str | None = None,
+    *,
+    columns: Columns = COLUMNS,
 ) -> pd.DataFrame:
     """Standardized within-subject treatment differences (pingouin).
 
@@ -176,8 +176,10 @@ def within_subject_effect_sizes(
     ----------
     data : pandas.DataFrame
         One row per subject x period; subjects need both treatments (others are left out).
-    outcome, subject, treatment : str
-        Column names.
+    outcome : str
+        Outcome column.
+    columns : Columns, default COLUMNS
+        Subject, period, treatment and sequence columns (see the module notes).
     reference : str, optional
         Reference treatment ``a``.
 
@@ -206,6 +208,7 @@ def within_subject_effect_sizes(
     1   cohen_dav    -1.414
     2  hedges_gav    -1.131
     """
+    subject, treatment = columns.subject, columns.treatment
     check_columns(data, [outcome, subject, treatment], "within_subject_effect_sizes")
     d = data.loc[data[outcome].notna() & data[treatment].notna()]
     levels = treatment_levels(d[treatment], reference)
