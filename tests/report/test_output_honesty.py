@@ -93,3 +93,12 @@ def test_nnt_not_estimable_when_the_risk_difference_is_zero():
                              "nnt_low": float("nan"), "nnt_high": float("nan")}])
     table = catalogue.responder_table(summary, number="1", reference="PBO")
     assert table.display["NNT (95% CI)"].tolist() == ["not estimable (risk difference 0)"]
+
+
+def test_a_model_of_chg_on_a_trial_without_baseline_is_a_spec_error(tmp_path):
+    # epil has no baseline records: BASE/CHG are never invented, and the spec is told so
+    spec = _spec(tmp_path, "epil", "SEIZ", ["lsmeans"],
+                 formula="CHG ~ BASE + TRT01P * AVISIT + us(AVISIT | USUBJID)")
+    with pytest.raises(SpecError, match=r"has no baseline for SEIZ.*model AVAL instead"):
+        run_spec(spec, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

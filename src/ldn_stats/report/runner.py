@@ -64,7 +64,30 @@ def _load_trial_and_derive(spec: Spec):
     if trial.design != kind.design:
         raise SpecError(f"{spec.source}: model.kind {spec.model.kind!r} needs a {kind.design} "
                         f"trial; {spec.trial} is a {trial.design} design")
-    return trial, kind.derive(trial, rules, spec.parameter)
+    table = kind.derive(trial, rules, spec.parameter)
+    _check_baseline_columns(spec, table)
+    return trial, table
+
+
+_BASELINE_COLUMNS = ("BASE", "CHG", "PCHG")
+
+
+def _check_baseline_columns(spec: Spec, table) -> None:
+    """A model that needs BASE, CHG or PCHG on a trial without baseline is a spec error."""
+    import re
+
+    if "BASE" in table.columns:
+        return
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", spec.model.formula or ""))
+    if spec.design == "crossover" and spec.model.formula is None:
+        words.add(spec.model.outcome)
+    needed = [c for c in _BASELINE_COLUMNS if c in words]
+    if needed:
+        raise SpecError(
+            f"{spec.source}: model needs {', '.join(needed)}, but {spec.trial} has no baseline "
+            f"for {spec.parameter} (no BASE, no baseline record ABLFL = Y, no rating in the "
+            "baseline window), so BASE, CHG and PCHG are not derived; model AVAL instead "
+            "(e.g. 'AVAL ~ TRT01P * AVISIT + us(AVISIT | USUBJID)' or outcome = \"AVAL\")")
 
 
 def _catalogue(out: AnalysisOutputs, inputs: dict[str, str], fingerprint: str) -> dict:
