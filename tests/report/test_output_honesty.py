@@ -59,6 +59,13 @@ def test_real_trials_run_through_ldn_stats_run(tmp_path):
     lsmeans = (tmp_path / "out" / "calcium_check" / "tables" / "lsmeans.md").read_text()
     assert "(0.00)" not in lsmeans and "0.000)" not in lsmeans  # BMD SEs are nonzero
     assert "0.027 (0.002)" in lsmeans  # the catalogue's 3 decimals for BMD
+    # baseline BMD in the catalogue's 3 decimals too (before: one decimal, "0.9 (0.1)")
+    base = (tmp_path / "out" / "calcium_check" / "tables" / "baseline.csv").read_text()
+    shown = (tmp_path / "out" / "calcium_check" / "tables" / "baseline.md").read_text()
+    assert "BASE" in base
+    row = next(line for line in shown.splitlines() if "mean (SD)" in line and "Age" not in line)
+    assert all(len(cell.split("(")[0].strip().split(".")[-1]) == 3
+               for cell in row.split("|")[2:-1] if cell.strip())
 
 
 def test_responders_without_a_definition_are_a_spec_error(tmp_path):

@@ -54,6 +54,7 @@ _VAR_LABEL = {"AGE": "Age (years)", "SEX": "Sex", "SITEID": "Site", "N": "Subjec
 
 def baseline_table(summary: pd.DataFrame, *, number: str, baseline_label: str,
                    footnotes: Sequence[str] = (), decimals: int = 1,
+                   baseline_decimals: int | None = None,
                    title: str = "Baseline characteristics by arm") -> Table:
     """Baseline characteristics by arm (columns) and in total.
 
@@ -64,6 +65,10 @@ def baseline_table(summary: pd.DataFrame, *, number: str, baseline_label: str,
     baseline_label : str
         Row label of the baseline pain variable.
     decimals : int, default 1
+        Decimals of the continuous characteristics (age).
+    baseline_decimals : int, optional
+        Decimals of the baseline value of the parameter (its catalogue decimals);
+        default ``decimals``.
     title : str, default "Baseline characteristics by arm"
 
     Returns
@@ -87,13 +92,14 @@ def baseline_table(summary: pd.DataFrame, *, number: str, baseline_label: str,
     rows.append(["Subjects, N", *[format_number(val[("N", "", "n", g)], 0) for g in groups]])
     for var in [v for v in dict.fromkeys(summary["variable"]) if v not in ("N", "SEX", "SITEID")]:
         label = _VAR_LABEL.get(var, baseline_label)
+        k = decimals if var in _VAR_LABEL or baseline_decimals is None else baseline_decimals
         rows.append([f"{label}, mean (SD)", *[
-            format_mean_sd(val[(var, "", "mean", g)], val[(var, "", "sd", g)], decimals)
+            format_mean_sd(val[(var, "", "mean", g)], val[(var, "", "sd", g)], k)
             for g in groups]])
         rows.append([f"{label}, median (min, max)", *[
-            f"{format_number(val[(var, '', 'median', g)], decimals)} "
-            f"({format_number(val[(var, '', 'min', g)], decimals)}, "
-            f"{format_number(val[(var, '', 'max', g)], decimals)})" for g in groups]])
+            f"{format_number(val[(var, '', 'median', g)], k)} "
+            f"({format_number(val[(var, '', 'min', g)], k)}, "
+            f"{format_number(val[(var, '', 'max', g)], k)})" for g in groups]])
     for var in ("SEX", "SITEID"):
         levels = summary.loc[summary["variable"] == var, "level"].drop_duplicates()
         for lev in levels:

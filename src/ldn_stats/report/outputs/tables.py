@@ -60,7 +60,7 @@ def baseline(sel: Selection, fit: KindFit, number: str) -> Table:
     p = sel.parameter  # "pain" only when the parameter measures pain
     label = f"Baseline pain ({s.parameter})" if p.pain else f"Baseline {p.label}"
     return catalogue.baseline_table(
-        summ, number=number, baseline_label=label,
+        summ, number=number, baseline_label=label, baseline_decimals=p.decimals,
         title="Baseline characteristics by " + ("arm" if s.design == "parallel"
                                                 else "sequence"),
         footnotes=footnotes(sel, fit, model=False))
