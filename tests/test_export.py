@@ -160,6 +160,19 @@ def test_derive_bad_input_exits_1_without_output(tmp_path, capsys):
     assert not out.exists()
 
 
+def test_derive_never_deletes_files_it_did_not_write(tmp_path, capsys):
+    out = tmp_path / "adam"
+    assert main(["derive", str(FINAL), "--out", str(out)]) == 0
+    assert main(["derive", str(FINAL), "--out", str(out), "--format", "csv"]) == 0  # rerun
+    assert sorted(p.name for p in out.iterdir()) == ["adeffanl.csv", "dictionary.json",
+                                                     "dictionary.md"]
+    (out / "notes.txt").write_text("mine")
+    assert main(["derive", str(FINAL), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "not a previous output" in err and "'notes.txt'" in err
+    assert (out / "notes.txt").read_text() == "mine" and (out / "adeffanl.csv").exists()
+
+
 def test_derive_never_replaces_the_trial_folder(tmp_path, capsys):
     import shutil
 

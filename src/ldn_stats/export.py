@@ -90,7 +90,8 @@ LABELS: dict[str, str] = {
 }
 
 _CRIT_DESCRIPTION = ("Text of the responder criterion whose result CRIT{n}FL holds, "
-                     "e.g. 'PCHG <= -30' (DeriveRules.crit{n}_pchg).")
+                     "e.g. 'PCHG <= -30', from the parameter catalogue's responder "
+                     "definition and the derivation rules.")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
@@ -136,16 +137,19 @@ def _to_records(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=range(len(frame)))
 
 
-def _with_criteria(frame: pd.DataFrame, rules: object) -> pd.DataFrame:
-    """Insert the ADaM criterion texts CRIT1, CRIT2 before their flags."""
+def _with_criteria(frame: pd.DataFrame, rules: object, parameter: object) -> pd.DataFrame:
+    """Insert the ADaM criterion text CRITy before each flag CRITyFL of the parameter."""
+    from ldn_stats.derive.responders import responder_threshold
+
     out = frame.copy()
-    for n in (1, 2):
-        flag = f"CRIT{n}FL"
-        if flag not in out.columns:
+    for responder in parameter.responders:  # type: ignore[attr-defined]
+        flag = responder.flag
+        if flag not in out.columns or not flag.endswith("FL"):
             continue
-        threshold = getattr(rules, f"crit{n}_pchg")
-        text = f"PCHG <= {threshold:g}"
-        out.insert(out.columns.get_loc(flag), f"CRIT{n}", text)
+        threshold = responder_threshold(responder, parameter, rules)  # type: ignore[arg-type]
+        decrease = parameter.direction == "decrease"  # type: ignore[attr-defined]
+        text = f"{responder.needs} {'<=' if decrease else '>='} {threshold:g}"
+        out.insert(out.columns.get_loc(flag), flag[:-2], text)
     return out
 
 
@@ -183,6 +187,7 @@ def analysis_datasets(trial: object, params: Sequence[str] | None = None,
     ['Week 1', 'PCHG <= -30', 'N']
     """
     from ldn_stats.derive import DeriveRules, crossover_diary, derive_crossover, derive_parallel
+    from ldn_stats.derive.parallel import parameter_of
     from ldn_stats.schemas.analysis import AnalysisModel, DiaryModel
 
     rules = DeriveRules() if rules is None else rules
@@ -195,11 +200,13 @@ def analysis_datasets(trial: object, params: Sequence[str] | None = None,
                             f"(present: {', '.join(present)})")
     crossover = trial.design == "crossover"  # type: ignore[attr-defined]
     derive = derive_crossover if crossover else derive_parallel
-    anl = pd.concat([_with_criteria(derive(trial, param=p, rules=rules), rules)
+    anl = pd.concat([_with_criteria(derive(trial, param=p, rules=rules), rules,
+                                    parameter_of(trial, p, None))
                      for p in params], ignore_index=True)
     desc = _schema_descriptions(AnalysisModel)
-    for n in (1, 2):
-        desc[f"CRIT{n}"] = _CRIT_DESCRIPTION.format(n=n)
+    for col in anl.columns:
+        if re.fullmatch(r"CRIT\d+", col):
+            desc[col] = _CRIT_DESCRIPTION.format(n=col[4:])
     out = [Dataset("ADEFFANL", "Efficacy Analysis Records",
                    _to_records(anl), {c: LABELS.get(c, "") for c in anl.columns},
                    {c: desc.get(c, "") for c in anl.columns})]
@@ -409,7 +416,9 @@ def write_datasets(datasets: Sequence[Dataset], out_dir: str | os.PathLike[str],
     ----------
     datasets : sequence of Dataset
     out_dir : str or path-like
-        Created or replaced as a whole (:func:`ldn_stats.io.atomic_output_dir`).
+        Created, or replaced as a whole when it is empty or holds only a previous
+        output of this writer (:func:`ldn_stats.io.atomic_output_dir`); a folder
+        holding anything else is refused, never emptied.
     fmt : {"xpt", "parquet", "csv"}, default "xpt"
     provenance : mapping, optional
         Written into the dictionary.
@@ -422,8 +431,8 @@ def write_datasets(datasets: Sequence[Dataset], out_dir: str | os.PathLike[str],
     Raises
     ------
     DataError
-        An unknown format, or (for ``xpt``) a breach of the transport limits;
-        nothing is written then.
+        An unknown format, a folder holding other files, or (for ``xpt``) a breach
+        of the transport limits; nothing is written then.
 
     Examples
     --------
@@ -445,10 +454,37 @@ def write_datasets(datasets: Sequence[Dataset], out_dir: str | os.PathLike[str],
     blobs["dictionary.json"] = (json.dumps(entry, indent=2, ensure_ascii=False) + "\n").encode()
     blobs["dictionary.md"] = _dictionary_markdown(entry).encode()
     out = Path(out_dir)
+    _check_target(out)
     with atomic_output_dir(out) as work:
         for fname, data in blobs.items():
             (work / fname).write_bytes(data)
     return [out / fname for fname in blobs]
+
+
+#: every file name write_datasets may have written (any format): a folder holding only
+#: these is a previous output and may be replaced
+_OURS = frozenset({f"{n}.{ext}" for n in ("adeffanl", "adeffdia") for ext in FORMATS}
+                  | {"dictionary.json", "dictionary.md"})
+
+
+def _check_target(out: Path) -> None:
+    """Refuse a folder that holds anything this writer did not write (never delete it)."""
+    target = Path(os.path.abspath(out))
+    cwd = Path(os.path.abspath(os.getcwd()))
+    if target == cwd or target in cwd.parents:
+        raise DataError(f"{out}: would replace the current folder or one above it; "
+                        "choose a new or empty folder")
+    if target.is_dir():
+        foreign = sorted(p.name for p in target.iterdir()
+                         if p.name not in _OURS or not p.is_file() or p.is_symlink())
+        if foreign:
+            more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
+            raise DataError(f"{out}: folder is not empty and is not a previous output of "
+                            f"ldn-stats derive: it holds {foreign[0]!r}{more}; refusing to "
+                            "delete anything the package did not write. Choose a new or "
+                            "empty folder")
+    elif target.exists():
+        raise DataError(f"{out}: expected a folder (or nothing) to write into, found a file")
 
 
 def rules_provenance(rules: object) -> dict[str, object]:

@@ -27,6 +27,10 @@ _INFERENCE = {
     "p_value": "Two-sided p-value of the test of no effect.",
     "conf_low": "Lower limit of the confidence interval (95% unless the spec says otherwise).",
     "conf_high": "Upper limit of the confidence interval.",
+    "estimable": "True when the row's linear function is estimable; a non-estimable row has "
+                 "no numbers (SAS prints Non-est).",
+    "aliased": "The aliased (dropped) design columns a non-estimable row depends on; empty "
+               "when estimable.",
 }
 
 #: table key -> column -> meaning; ``"*"`` holds the meanings shared by every table
