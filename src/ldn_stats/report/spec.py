@@ -350,8 +350,7 @@ def parse_spec(text: str, source: str = "<spec>", base_dir: Path | None = None) 
     if formula is not None and ("~" not in formula or not _FORMULA.match(formula)):
         raise chk.fail("model.formula",
                        f"expected 'outcome ~ terms' using names, + * : | ( ) /; found {formula!r}")
-    if formula is None:
-        kind.check(ModelSpec(kind_name), source)  # a kind that needs a formula says so first
+    kind.check_formula(formula, source)  # before the other [model] keys, as it always was
     df_method = chk.get(mo, "model", "df_method", str, kind.default_df, choices=DF_METHODS)
     model = ModelSpec(
         kind=kind_name, formula=formula, df_method=df_method,

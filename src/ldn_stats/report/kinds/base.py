@@ -176,6 +176,18 @@ class AnalysisKind:
         """``residual`` for least squares, else ``kenward-roger``."""
         return "residual" if self.least_squares else "kenward-roger"
 
+    def check_formula(self, formula: str | None, source: str) -> None:
+        """Refuse a missing ``model.formula`` for a kind that needs one.
+
+        Raises
+        ------
+        SpecError
+            Naming ``model.formula``.
+        """
+        if self.needs_formula and formula is None:
+            raise SpecError(f"{source}: model.formula: missing required key for kind "
+                            f"{self.name!r}")
+
     def check(self, model: ModelSpec, source: str) -> None:
         """Check the kind's own keys of a parsed ``[model]`` section.
 
@@ -184,9 +196,7 @@ class AnalysisKind:
         SpecError
             Naming the key (``model.formula``, ``model.df_method``).
         """
-        if self.needs_formula and model.formula is None:
-            raise SpecError(f"{source}: model.formula: missing required key for kind "
-                            f"{self.name!r}")
+        self.check_formula(model.formula, source)
         if self.least_squares and model.df_method != "residual":
             raise SpecError(f"{source}: model.df_method: kind {self.name!r} is fitted by least "
                             f"squares: expected 'residual', found {model.df_method!r}")

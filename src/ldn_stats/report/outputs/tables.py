@@ -144,7 +144,8 @@ def adverse_events(sel: Selection, fit: KindFit, number: str) -> Table:
                             for t in sel.levels}
         else:  # planned exposure from the sequence
             seqs = saf["TRTSEQP"].astype(str)
-            denominators = {t: int(seqs.map(lambda x, t=t: t in Sequence.parse(x)).sum())
+            planned = [Sequence.resolve(x, sel.levels) for x in seqs]  # AB, LDN-PBO, ...
+            denominators = {t: sum(p is not None and t in p for p in planned)
                             for t in sel.levels}
         if adae is not None:
             adae = adae[adae["USUBJID"].isin(saf["USUBJID"])]
