@@ -86,10 +86,9 @@ def _periods(trial: object, param: str, rules: DeriveRules, func: str) -> _Perio
     bad = in_period & ~valid
     if bad.any():
         usubjid = data.adsl["USUBJID"].to_numpy()
-        sequence = labels
         rows = [
             {"table": "adeff", "column": "APERIOD", "usubjid": usubjid[c], "row": int(r),
-             "value": p, "rule": f"APERIOD must be a period of TRTSEQP {sequence[c]!r} "
+             "value": p, "rule": f"APERIOD must be a period of TRTSEQP {labels[c]!r} "
              f"(1..{n_per[c]}); study day {d}"}
             for c, p, d, r in zip(data.code[bad], aperiod[bad], data.ady[bad], data.row[bad],
                                   strict=True)
@@ -171,7 +170,7 @@ def _sequences(data: _Inputs, separator: str) -> tuple[list[list[str]], np.ndarr
             if seen and sorted(seen) != list(range(1, len(seen) + 1)):
                 found = ()  # a period without a treatment: cannot read the order
         if not found:
-            rows.append({"table": "adsl", "column": "TRTSEQP", "usubjid": usubjid, "row": None,
+            rows.append({"table": "adsl", "column": "TRTSEQP", "usubjid": usubjid, "row": i + 1,
                          "value": value,
                          "rule": "a sequence naming the treatments (e.g. "
                          f"'A{separator}B' or 'AB'), or TRTA in adeff for every period"})

@@ -27,6 +27,7 @@ from ldn_stats.derive._inputs import (
     _fail,
     _Inputs,
     _load,
+    _number,
     is_visit_level,
 )
 from ldn_stats.derive.baseline import _study_baseline, given_baseline
@@ -213,7 +214,7 @@ def derive_parallel(
         given = {k: v.ravel() for k, v in grids.items() if k in ("CHG", "PCHG")}
         ndays = (~np.isnan(aval)).astype(np.int64)
         labels = [data.visit_labels[v] for v in visit_numbers]
-        numbers = [int(v) if float(v).is_integer() else float(v) for v in visit_numbers]
+        numbers = [_number(v) for v in visit_numbers]
         aval_rule = "the record of the analysis visit (AVISITN) has no AVAL"
     elif rules.visit_windows is not None:
         windows = sorted(rules.visit_windows, key=lambda w: w.avisitn)

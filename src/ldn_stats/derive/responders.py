@@ -180,9 +180,7 @@ def derive_change(
         out.update(CHG=chg, PCHG=pchg)
         values.update(CHG=chg, PCHG=pchg)
         ok &= ~np.isnan(base)
-    if parameter is None:
-        if not has_base:
-            raise ValidationError("derive_change: missing column(s) BASE")
+    if parameter is None:  # BASE is among the required columns then
         out["CRIT1FL"] = responder_flag(pchg, rules.crit1_pchg,
                                         rules.responder_tolerance).set_axis(index)
         out["CRIT2FL"] = responder_flag(pchg, rules.crit2_pchg,

@@ -188,8 +188,31 @@ class LinearModelResult:
         ['a', 'b']
         """
         grid, L_full = self.spec.reference_grid(specs, by, full=True)
-        tab = self._rows(L_full[:, list(self.spec._keep)], conf_level, L_full=L_full)
+        tab = self.estimate_full(L_full, conf_level)
         return pd.concat([grid.reset_index(drop=True), tab.reset_index(drop=True)], axis=1)
+
+    def estimate_full(self, L_full: np.ndarray, conf_level: float | None = None) -> pd.DataFrame:
+        """t tests of rows over every design column, aliased (dropped) ones included.
+
+        The rows of LS-mean grids and their differences
+        (``spec.reference_grid(..., full=True)``) load on the dropped columns
+        too; a row that does is checked for estimability there, so it gets no
+        number when the design cannot estimate it.
+
+        Parameters
+        ----------
+        L_full : numpy.ndarray, (q, n_full)
+            Rows over the full parameterisation (kept and dropped columns).
+        conf_level : float, optional
+            Defaults to the fit's ``conf_level``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The INFERENCE columns plus ``estimable`` and ``aliased``.
+        """
+        L_full = np.atleast_2d(np.asarray(L_full, dtype=float))
+        return self._rows(L_full[:, list(self.spec._keep)], conf_level, L_full=L_full)
 
     def pairwise(self, specs: str, by: str | Sequence[str] | None = None,
                  conf_level: float | None = None) -> pd.DataFrame:
@@ -213,7 +236,8 @@ class LinearModelResult:
         """
         if not isinstance(specs, str):
             if len(specs) != 1:
-                raise ModelError("pairwise() compares the levels of one factor")
+                raise ModelError(f"pairwise() compares the levels of one factor; "
+                                 f"got {list(specs)}")
             specs = specs[0]
         grid, L = self.spec.reference_grid(specs, by, full=True)
         by_t = () if by is None else ((by,) if isinstance(by, str) else tuple(by))
@@ -231,9 +255,8 @@ class LinearModelResult:
                     rows.append(L[where[jb]] - L[where[ia]])
                     labels.append(f"{levels[jb]} - {levels[ia]}")
                     key_rows.append(key)
-        L_full = np.array(rows).reshape(len(rows), L.shape[1])
-        tab = self._rows(L_full[:, list(self.spec._keep)], conf_level,
-                         L_full=L_full).reset_index(drop=True)
+        tab = self.estimate_full(np.array(rows).reshape(len(rows), L.shape[1]),
+                                 conf_level).reset_index(drop=True)
         out = pd.DataFrame({"contrast": labels})
         for j, b in enumerate(by_t):
             out[b] = pd.Categorical.from_codes([k[j] for k in key_rows],

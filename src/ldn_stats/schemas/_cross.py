@@ -401,17 +401,16 @@ def _baseline_rules(adeff: pd.DataFrame, catalogue: Catalogue) -> list[pd.DataFr
     subj, _ = _factorize(adeff["USUBJID"])
     param, _ = _factorize(adeff["PARAMCD"])
     group = pd.Series(subj * 100_003 + param)
+    tol = _tolerance(adeff, catalogue)
     if "ABLFL" in columns:
         flagged = (adeff["ABLFL"] == "Y").to_numpy(dtype=bool, na_value=False)
-        many = flagged & group.where(flagged).duplicated(keep=False).to_numpy() & flagged
+        many = flagged & group.where(flagged).duplicated(keep=False).to_numpy()
         parts.append(_rows("adeff", "ABLFL", _RULE_ABLFL, adeff, many))
         if {"BASE", "AVAL"} <= columns and flagged.any():
             base = adeff["BASE"].to_numpy(dtype="float64", na_value=np.nan)
             aval = adeff["AVAL"].to_numpy(dtype="float64", na_value=np.nan)
-            bad = flagged & ~np.isnan(base) & ~np.isnan(aval) & ~_close(aval, base, adeff,
-                                                                         catalogue)
-            value = np.array([f"BASE {b:g}, AVAL {a:g}" for a, b in zip(aval, base,
-                              strict=True)], dtype=object) if bad.any() else None
+            bad = flagged & ~np.isnan(base) & ~np.isnan(aval) & ~_close(aval, base, tol)
+            value = _failing_text(bad, lambda i: f"BASE {base[i]:g}, AVAL {aval[i]:g}")
             parts.append(_rows("adeff", "BASE", _RULE_BASE_ABL, adeff, bad, value))
     if "BASE" in columns:
         base = adeff["BASE"].to_numpy(dtype="float64", na_value=np.nan)
@@ -425,11 +424,8 @@ def _baseline_rules(adeff: pd.DataFrame, catalogue: Catalogue) -> list[pd.DataFr
         base = adeff["BASE"].to_numpy(dtype="float64", na_value=np.nan)
         chg = adeff["CHG"].to_numpy(dtype="float64", na_value=np.nan)
         known = ~np.isnan(aval) & ~np.isnan(base) & ~np.isnan(chg)
-        bad = known & ~_close(chg, aval - base, adeff, catalogue)
-        value = None
-        if bad.any():
-            value = np.array([f"CHG {c:g}, AVAL - BASE {a - b:g}" for c, a, b in
-                              zip(chg, aval, base, strict=True)], dtype=object)
+        bad = known & ~_close(chg, aval - base, tol)
+        value = _failing_text(bad, lambda i: f"CHG {chg[i]:g}, AVAL - BASE {aval[i] - base[i]:g}")
         parts.append(_rows("adeff", "CHG", _RULE_CHG, adeff, bad, value))
     if {"BASE", "CHG", "PCHG"} <= columns:
         base = adeff["BASE"].to_numpy(dtype="float64", na_value=np.nan)
@@ -438,12 +434,10 @@ def _baseline_rules(adeff: pd.DataFrame, catalogue: Catalogue) -> list[pd.DataFr
         known = ~np.isnan(base) & ~np.isnan(chg) & ~np.isnan(pchg) & (base != 0)
         with np.errstate(invalid="ignore", divide="ignore"):
             expected = 100.0 * chg / np.where(base != 0, base, 1.0)
-            slack = 100.0 * _tolerance(adeff, catalogue) / np.abs(np.where(base != 0, base, 1))
-        bad = known & ~(np.abs(pchg - expected) <= slack + _tolerance(adeff, catalogue))
-        value = None
-        if bad.any():
-            value = np.array([f"PCHG {p:g}, 100 * CHG / BASE {e:g}" for p, e in
-                              zip(pchg, expected, strict=True)], dtype=object)
+            slack = 100.0 * tol / np.abs(np.where(base != 0, base, 1))
+        bad = known & ~(np.abs(pchg - expected) <= slack + tol)
+        value = _failing_text(bad, lambda i: f"PCHG {pchg[i]:g}, 100 * CHG / BASE "
+                                             f"{expected[i]:g}")
         parts.append(_rows("adeff", "PCHG", _RULE_PCHG, adeff, bad, value))
     return parts
 
@@ -455,10 +449,20 @@ def _tolerance(adeff: pd.DataFrame, catalogue: Catalogue) -> np.ndarray:
     return half[codes] + 1e-9
 
 
-def _close(a: np.ndarray, b: np.ndarray, adeff: pd.DataFrame, catalogue: Catalogue) -> np.ndarray:
+def _close(a: np.ndarray, b: np.ndarray, tol: np.ndarray) -> np.ndarray:
     scale = np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))
     with np.errstate(invalid="ignore"):
-        return np.abs(a - b) <= _tolerance(adeff, catalogue) + 1e-9 * scale
+        return np.abs(a - b) <= tol + 1e-9 * scale
+
+
+def _failing_text(bad: np.ndarray, text) -> np.ndarray | None:
+    """The failure value of the failing rows only (``None`` when none fails)."""
+    where = np.flatnonzero(bad)
+    if where.size == 0:
+        return None
+    value = np.empty(bad.size, dtype=object)
+    value[where] = [text(i) for i in where]
+    return value
 
 
 def _parallel_treatment(

@@ -20,6 +20,8 @@ from collections.abc import Iterable
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from ldn_stats.vocabulary import SEQUENCE_SEPARATOR
+
 __all__ = [
     "AGEU_TERMS",
     "DESIGN_COLUMNS",
@@ -32,8 +34,6 @@ __all__ = [
 #: Planned-treatment column -> design it implies.
 DESIGN_COLUMNS: dict[str, str] = {"TRT01P": "parallel", "TRTSEQP": "crossover"}
 
-#: Separator of the per-period treatments in ``TRTSEQP`` (``LDN-PBO``).
-SEQUENCE_SEPARATOR = "-"
 
 _YN = ["Y", "N"]
 

@@ -109,3 +109,25 @@ def test_full_rank_design_is_all_estimable():
     _, L = spec.reference_grid("a", by="v", full=True)
     ok, aliased = spec.estimability(L)
     assert ok.all() and aliased == [""] * len(L)
+
+
+def test_listing_prints_no_number_for_a_non_estimable_difference():
+    # witness: SAS prints "Non-est" / "." for such a difference (emmeans NA); the listing
+    # must agree with pairwise(), which finds it non-estimable (DOSE is collinear with G)
+    import numpy as np
+    import pandas as pd
+
+    from ldn_stats import mmrm
+
+    rng = np.random.default_rng(1)
+    n = 30
+    d = pd.DataFrame({"ID": np.repeat(np.arange(n), 2), "V": np.tile(["a", "b"], n),
+                      "G": np.repeat(["p", "t"] * (n // 2), 2)})
+    d["DOSE"] = np.where(d["G"] == "t", 4.5, 0.0)
+    d["Y"] = rng.normal(size=2 * n) + (d["G"] == "t")
+    fit = mmrm("Y ~ DOSE + G + V + cs(V | ID)", d)
+    assert not fit.pairwise("G")["estimable"].any()
+    diff = fit.summary()["Differences of Least Squares Means"]
+    table = diff.table if hasattr(diff, "table") else diff
+    g = table[table["Effect"] == "G"]
+    assert len(g) == 1 and g[["Estimate", "Standard Error", "Lower", "Upper"]].isna().all().all()

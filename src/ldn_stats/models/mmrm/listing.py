@@ -107,24 +107,30 @@ def _parse_effect(effect: str | Sequence[str], fit: MMRMResult) -> tuple[str, ..
     return names
 
 
+def _blank_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """Empty factor labels where an effect lacks a factor; numbers stay numbers (NaN)."""
+    text = [c for c in frame.columns if frame[c].dtype == object]
+    return frame.fillna({c: "" for c in text})
+
+
 def _lsmeans_sections(fit: MMRMResult, effects: list[tuple[str, ...]],
                       diff: bool) -> list[Section]:
     alpha = 1.0 - fit.conf_level
     ls_rows, diff_rows = [], []
     for eff in effects:
-        grid, L = fit.spec.reference_grid(list(eff))
+        grid, L = fit.spec.reference_grid(list(eff), full=True)
         # SAS order: the first factor of the effect varies slowest
         order = np.lexsort([grid[f].cat.codes.to_numpy() for f in reversed(eff)])
         grid, L = grid.iloc[order].reset_index(drop=True), L[order]
         name = "*".join(eff)
-        tab = fit.contrast(L)
+        tab = fit.estimate_full(L)
         labels = pd.DataFrame({"Effect": name, **{f: grid[f].astype(str).to_numpy()
                                                  for f in eff}})
         ls_rows.append(pd.concat([labels, _stats(tab, alpha)], axis=1))
         if diff and len(grid) > 1:
             pairs = [(i, j) for i in range(len(grid)) for j in range(i + 1, len(grid))]
             D = np.array([L[i] - L[j] for i, j in pairs])
-            dtab = fit.contrast(D)
+            dtab = fit.estimate_full(D)
             cols: dict[str, object] = {"Effect": name}
             for f in eff:
                 levels = grid[f].astype(str).to_numpy()
@@ -135,10 +141,10 @@ def _lsmeans_sections(fit: MMRMResult, effects: list[tuple[str, ...]],
             diff_rows.append(pd.concat([pd.DataFrame(cols), _stats(dtab, alpha)], axis=1))
     out = []
     if ls_rows:
-        ls = pd.concat(ls_rows, ignore_index=True).fillna("")
+        ls = _blank_labels(pd.concat(ls_rows, ignore_index=True))
         out.append(Section("Least Squares Means", ls, _STAT_FORMATS))
     if diff_rows:
-        dd = pd.concat(diff_rows, ignore_index=True).fillna("")
+        dd = _blank_labels(pd.concat(diff_rows, ignore_index=True))
         out.append(Section("Differences of Least Squares Means", dd, _STAT_FORMATS,
                            notes=("Estimate = LS-mean of the row's levels minus LS-mean of "
                                   "the _ levels, as SAS DIFF prints it.",)))
