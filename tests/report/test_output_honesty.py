@@ -109,3 +109,13 @@ def test_a_model_of_chg_on_a_trial_without_baseline_is_a_spec_error(tmp_path):
     with pytest.raises(SpecError, match=r"has no baseline for SEIZ.*model AVAL instead"):
         run_spec(spec, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_change_figure_on_a_trial_without_baseline_is_a_spec_error(tmp_path):
+    # epil has no baseline records: the waterfall of PCHG used to crash with KeyError (exit 2)
+    spec = _spec(tmp_path, "epil", "SEIZ", ["lsmeans"],
+                 formula="AVAL ~ TRT01P * AVISIT + us(AVISIT | USUBJID)",
+                 extra='figures = ["waterfall"]')
+    with pytest.raises(SpecError, match=r"outputs\.figures 'waterfall' needs BASE, CHG and PCHG"):
+        run_spec(spec, tmp_path / "out")
+    assert not (tmp_path / "out" / "epil_check").exists()

@@ -51,7 +51,7 @@ from ldn_stats.errors import ConvergenceError, DataError, LdnStatsError, ModelEr
 from ldn_stats.mi._analyse import ancova_estimates, encode_covariates
 from ldn_stats.mi._data import FormulaNames, LongData, formula_names
 from ldn_stats.mi._impute import ImputePlan, complete
-from ldn_stats.mi.pool import Pooled, bmlmi_pool, bootstrap_pool, jackknife_pool, rubin_rules
+from ldn_stats.mi.pool import bmlmi_pool, bootstrap_pool, jackknife_pool, rubin_rules
 from ldn_stats.mi.strategies import BUILTIN
 
 if TYPE_CHECKING:
@@ -912,4 +912,3 @@ def _mc_error(method: str, e: np.ndarray, conf_level: float) -> dict:
             "mc_se_p_value": float(jk[1])}
 
 
-Pooled = Pooled  # re-exported for type hints

@@ -24,6 +24,7 @@ from ldn_stats.report.analyse import AnalysisOutputs, analyse
 from ldn_stats.report.appendix import write_appendix
 from ldn_stats.report.contract import FIGURE_FORMATS, OUTPUTS_FILE, TABLE_FORMATS, dumps
 from ldn_stats.report.kinds import get_kind
+from ldn_stats.report.outputs import get_output
 from ldn_stats.report.spec import Spec, load_spec
 from ldn_stats.tables.render import RENDERERS
 
@@ -82,6 +83,14 @@ def _check_baseline_columns(spec: Spec, table) -> None:
     if spec.design == "crossover" and spec.model.formula is None:
         words.add(spec.model.outcome)
     needed = [c for c in _BASELINE_COLUMNS if c in words]
+    for section, kind, keys in (("tables", "table", spec.tables),
+                                ("figures", "figure", spec.figures)):
+        for key in keys:
+            if get_output(kind, key).needs == "baseline":
+                raise SpecError(
+                    f"{spec.source}: outputs.{section} {key!r} needs BASE, CHG and PCHG, but "
+                    f"{spec.trial} has no baseline for {spec.parameter}, so there is no "
+                    "change from baseline to show; remove it")
     if needed:
         raise SpecError(
             f"{spec.source}: model needs {', '.join(needed)}, but {spec.trial} has no baseline "

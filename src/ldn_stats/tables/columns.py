@@ -42,10 +42,6 @@ RESULT_COLUMNS: dict[str, dict[str, str]] = {
         "visit": "Analysis visit (AVISIT) of the row; empty when the analysis has one.",
         "n": "Number of subjects counted.",
         "method": "The method that produced the row's test or interval.",
-        "estimable": "Whether the row's linear combination is estimable from the design "
-                     "(False: no number is given, as SAS prints Non-est).",
-        "aliased": "The design columns aliased with the row's combination (empty when "
-                   "estimable).",
     },
     "baseline": {
         "variable": "Characteristic: N, AGE, BASE (baseline pain), SEX or SITEID.",

@@ -234,7 +234,7 @@ class MMRMResult(LinearModelResult):
         out = np.empty_like(r)
         sw = np.sqrt(self._lik.weights)
         for part in st.parts:
-            Vs = np.linalg.inv(part["Vinv"])
+            Vs = part["V"]  # the state keeps V beside its inverse
             for j, rows in enumerate(part["batch"].rows):
                 nv = rows.shape[1]  # the pattern's rows lead its (padded) matrices
                 rr = r[rows] * sw[rows]  # (n_s, nv) whitened by weights

@@ -196,7 +196,6 @@ class AnalysisKind:
         SpecError
             Naming the key (``model.formula``, ``model.df_method``).
         """
-        self.check_formula(model.formula, source)
         if self.least_squares and model.df_method != "residual":
             raise SpecError(f"{source}: model.df_method: kind {self.name!r} is fitted by least "
                             f"squares: expected 'residual', found {model.df_method!r}")

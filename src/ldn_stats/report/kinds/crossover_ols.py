@@ -23,6 +23,7 @@ from ldn_stats.models.crossover.prepare import sort_periods
 from ldn_stats.models.crossover.two_by_two import carryover_totals
 from ldn_stats.models.ols import ols
 from ldn_stats.report.kinds import register
+from ldn_stats.report.kinds.ancova import arm_fit_tables
 from ldn_stats.report.kinds.base import AnalysisKind, KindFit, inference_frame
 
 __all__ = ["KIND"]
@@ -36,10 +37,7 @@ def _fit(sel, model) -> KindFit:
     d["APERIOD"] = pd.Categorical(d["APERIOD"].astype(str), categories=periods)
     d["TRTA"] = pd.Categorical(d["TRTA"].astype(str), categories=sel.ordered_levels)
     res = ols(f"{outcome} ~ USUBJID + APERIOD + TRTA", d)
-    ls = res.lsmeans("TRTA").rename(columns={"TRTA": "group"}).assign(visit="")
-    ls["group"] = ls["group"].astype(str)
-    pw = res.pairwise("TRTA")
-    pw = pw[pw["contrast"].str.endswith(f" - {sel.reference}")].assign(visit="")
+    ls, pw = arm_fit_tables(res, "TRTA", sel.reference, visit="")
     per = res.pairwise("APERIOD")
     per = per[per["contrast"].str.endswith(f" - {periods[0]}")]
     extra = {"period_effects": inference_frame(per, ["contrast"])}
@@ -59,8 +57,7 @@ def _fit(sel, model) -> KindFit:
         ("Residual df", res.residual_df),
         ("Converged", "yes (closed form)"),
     )
-    return KindFit("crossover-ols", res, desc, "residual", inference_frame(ls, ["visit", "group"]),
-                   inference_frame(pw, ["visit", "contrast"]), details,
+    return KindFit("crossover-ols", res, desc, "residual", ls, pw, details,
                    fitted=res.predict().to_numpy(), residuals=res.residuals().to_numpy(),
                    extra=extra)
 

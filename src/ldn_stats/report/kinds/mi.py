@@ -279,7 +279,9 @@ def tipping_point(sel, fit: KindFit):
     if fit.kind != "mi":
         return None
     _, tp = fit.model
-    return (mi.tipping_point_figure(tp), f"Tipping point at {sel.visits[-1]} (JR)",
+    opt = sel.spec.options if isinstance(sel.spec.options, MIOptions) else MIOptions()
+    return (mi.tipping_point_figure(tp),
+            f"Tipping point at {sel.visits[-1]} ({opt.tipping_strategy})",
             "Delta added to every imputed value of the active arm; cells coloured by p "
             "(bins 0.001, 0.01, 0.05, 0.2), the tipping point outlined.")
 

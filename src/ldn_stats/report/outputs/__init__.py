@@ -48,6 +48,10 @@ class Output:
         (``None``: not drawable from these data; the reason is ``skip_reason``).
     skip_reason : str
         What a note says when a figure is not drawn.
+    needs : str or None
+        An input the output needs beyond the analysis records: ``"adae"``,
+        ``"responders"`` (a responder definition), ``"disposition"`` (RANDFL,
+        DCSREAS) or ``"baseline"`` (BASE, CHG, PCHG derived).
     """
 
     kind: str
@@ -55,31 +59,29 @@ class Output:
     designs: tuple[str, ...]
     build: Callable[..., Any]
     skip_reason: str = "no data"
+    needs: str | None = None
 
 
-def _register(kind: str, key: str, designs: tuple[str, ...], skip_reason: str = "no data"):
+def _register(kind: str, key: str, designs: tuple[str, ...], skip_reason: str = "no data",
+              needs: str | None = None):
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         if key in _REGISTRY[kind]:
             raise SpecError(f"{kind} output {key!r} is registered twice")
-        _REGISTRY[kind][key] = Output(kind, key, tuple(designs), fn, skip_reason)
+        _REGISTRY[kind][key] = Output(kind, key, tuple(designs), fn, skip_reason, needs)
         return fn
     return deco
 
 
-def table(key: str, designs: tuple[str, ...] = ("parallel", "crossover")):
+def table(key: str, designs: tuple[str, ...] = ("parallel", "crossover"),
+          needs: str | None = None):
     """Register a table builder under ``key`` (a decorator)."""
-    return _register("table", key, designs)
+    return _register("table", key, designs, needs=needs)
 
 
 def figure(key: str, designs: tuple[str, ...] = ("parallel", "crossover"),
-           skip_reason: str = "no data"):
+           skip_reason: str = "no data", needs: str | None = None):
     """Register a figure builder under ``key`` (a decorator)."""
-    return _register("figure", key, designs, skip_reason)
-
-
-#: What a table needs from the trial, by key: adverse events, responder definitions.
-_NEEDS = {"adverse_events": "adae", "responders": "responders",
-          "paired_responders": "responders", "disposition": "disposition"}
+    return _register("figure", key, designs, skip_reason, needs)
 
 
 def missing_input(key: str, trial: Any, parameter: str) -> str | None:
@@ -100,7 +102,9 @@ def missing_input(key: str, trial: Any, parameter: str) -> str | None:
     >>> missing_input("adverse_events", SimpleNamespace(adae=None), "PAINNRS")
     'the trial has no adae table (adverse events not collected)'
     """
-    need = _NEEDS.get(key)
+    _load()
+    out = _REGISTRY["table"].get(key)
+    need = out.needs if out is not None else None
     if need == "adae" and getattr(trial, "adae", None) is None:
         return "the trial has no adae table (adverse events not collected)"
     if need == "disposition":

@@ -36,7 +36,7 @@ def _colours(sel: Selection) -> dict[str, str]:
     return arm_colours(sel.levels, sel.reference)
 
 
-@figure("mean_change", PAR)
+@figure("mean_change", PAR, needs="baseline")
 def mean_change(sel: Selection, fit: KindFit):
     summ = plots.observed_means(sel.ana, group=sel.arm, visit="AVISIT", value="CHG")
     return (plots.mean_change_plot(summ, sel.visits, _colours(sel),
@@ -57,7 +57,7 @@ def lsmean_change(sel: Selection, fit: KindFit):
             f"Model LS-means with 95% CI ({fit.df_method} df); model: {fit.formula}.")
 
 
-@figure("trajectories", PAR)
+@figure("trajectories", PAR, needs="baseline")
 def trajectories(sel: Selection, fit: KindFit):
     return (plots.trajectories_plot(sel.ana, subject="USUBJID", group=sel.arm, visit="AVISIT",
                                     value="CHG", visits=sel.visits, colours=_colours(sel),
@@ -66,7 +66,7 @@ def trajectories(sel: Selection, fit: KindFit):
             "Thin lines are subjects, the thick line the observed mean.")
 
 
-@figure("responder_curve", PAR)
+@figure("responder_curve", PAR, needs="baseline")
 def responder_curve(sel: Selection, fit: KindFit):
     return (plots.responder_curve_plot(sel.final(), group="TRT01P", value="PCHG",
                                        colours=_colours(sel)),
@@ -75,7 +75,7 @@ def responder_curve(sel: Selection, fit: KindFit):
             "dashed lines at 30% and 50%.")
 
 
-@figure("waterfall", PAR)
+@figure("waterfall", PAR, needs="baseline")
 def waterfall(sel: Selection, fit: KindFit):
     return (plots.waterfall_plot(sel.final(), group="TRT01P", value="PCHG",
                                  colours=_colours(sel)),
@@ -83,7 +83,7 @@ def waterfall(sel: Selection, fit: KindFit):
             "One bar per subject with a value; dashed lines at -30% and -50%.")
 
 
-@figure("forest", PAR)
+@figure("forest", PAR, needs="baseline")
 def forest(sel: Selection, fit: KindFit):
     eff = subgroup_effects(sel.final(), arm="TRT01P", reference=sel.reference)
     if len(eff) == 0:

@@ -66,7 +66,7 @@ def baseline(sel: Selection, fit: KindFit, number: str) -> Table:
         footnotes=footnotes(sel, fit, model=False))
 
 
-@table("disposition")
+@table("disposition", needs="disposition")
 def disposition(sel: Selection, fit: KindFit, number: str) -> Table:
     """Subject disposition by arm or sequence."""
     return catalogue.disposition_table(
@@ -91,7 +91,7 @@ def crossover_effects(sel: Selection, fit: KindFit, number: str) -> Table:
                                              footnotes=footnotes(sel, fit))
 
 
-@table("paired_responders", designs=("crossover",))
+@table("paired_responders", designs=("crossover",), needs="responders")
 def paired_responders(sel: Selection, fit: KindFit, number: str) -> Table:
     """Within-subject responder table of a 2x2 crossover (McNemar)."""
     s = sel.spec
@@ -103,7 +103,7 @@ def paired_responders(sel: Selection, fit: KindFit, number: str) -> Table:
                    + ("increase." if sel.parameter.direction == "increase" else "reduction.")))
 
 
-@table("responders", designs=("parallel",))
+@table("responders", designs=("parallel",), needs="responders")
 def responders(sel: Selection, fit: KindFit, number: str) -> Table:
     """Responders at the last visit by arm, with risk differences and NNT."""
     p = sel.parameter
@@ -120,7 +120,7 @@ def responders(sel: Selection, fit: KindFit, number: str) -> Table:
                    "there count as non-responders."))
 
 
-@table("adverse_events")
+@table("adverse_events", needs="adae")
 def adverse_events(sel: Selection, fit: KindFit, number: str) -> Table:
     """Treatment-emergent adverse events by arm (parallel) or treatment taken (crossover)."""
     adsl = sel.adsl
