@@ -58,6 +58,7 @@ __all__ = [
     "CovarianceStructure",
     "MarginalCovariance",
     "PatternBatch",
+    "RandomBlock",
     "get_structure",
 ]
 
@@ -452,6 +453,9 @@ class PatternBatch:
     valid : (P, n) bool, optional
         Which rows are real; padded rows get ``V = 1`` on the diagonal, no
         covariance with other rows and zero derivatives.
+    zvals : (P, n, n_z) float, optional
+        Values of the random-effect columns of ``Z`` of each row, the blocks'
+        columns side by side (``None``: every term is a random intercept).
 
     Examples
     --------
@@ -467,15 +471,75 @@ class PatternBatch:
     coords: np.ndarray | None
     clusters: np.ndarray
     valid: np.ndarray | None = None
+    zvals: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class RandomBlock:
+    """One G-side term: its grouping, the columns of ``Z`` and an unstructured ``G``.
+
+    ``G`` enters ``theta`` on the variance scale (linear, as lme4/pbkrtest and SAS
+    parametrize it): its lower triangle row by row, ``G_11, G_21, G_22, ...``.
+
+    Examples
+    --------
+    >>> b = RandomBlock("(1 + ADY | ID)", "ID", ("(Intercept)", "ADY"))
+    >>> b.n_theta, b.param_names()
+    (3, ('var[ID:(Intercept)]', 'cov[ID:(Intercept),ADY]', 'var[ID:ADY]'))
+    >>> RandomBlock("(1 | ID)", "ID", ("(Intercept)",)).param_names()
+    ('var[ID]',)
+    """
+
+    label: str
+    grouping: str
+    columns: tuple[str, ...] = ("(Intercept)",)
+
+    @property
+    def q(self) -> int:
+        """Number of columns of ``Z``."""
+        return len(self.columns)
+
+    @property
+    def n_theta(self) -> int:
+        """Number of parameters of ``G``: ``q (q + 1) / 2``."""
+        return self.q * (self.q + 1) // 2
+
+    @property
+    def pairs(self) -> tuple[tuple[int, int], ...]:
+        """``(a, b)``, ``a >= b``, of each parameter: the lower triangle row by row."""
+        return tuple((a, b) for a in range(self.q) for b in range(a + 1))
+
+    @property
+    def intercept_only(self) -> bool:
+        """Whether the term is a random intercept ``(1 | grouping)``."""
+        return self.columns == ("(Intercept)",)
+
+    def param_names(self) -> tuple[str, ...]:
+        """Names of the block's ``theta`` entries."""
+        if self.intercept_only:
+            return (f"var[{self.grouping}]",)
+        c = self.columns
+        return tuple(f"var[{self.grouping}:{c[a]}]" if a == b else
+                     f"cov[{self.grouping}:{c[b]},{c[a]}]" for a, b in self.pairs)
+
+    def matrix(self, theta: np.ndarray) -> np.ndarray:
+        """``G`` (q x q) from the block's ``theta`` entries."""
+        g = np.zeros((self.q, self.q))
+        for t, (a, b) in zip(theta, self.pairs, strict=True):
+            g[a, b] = g[b, a] = t
+        return g
 
 
 class MarginalCovariance:
-    """Marginal covariance ``V_i = sum_r tau_r Z_ri Z_ri' + R_i(theta)`` of a subject.
+    """Marginal covariance ``V_i = sum_r Z_ri G_r Z_ri' + R_i(theta)`` of a subject.
 
     ``theta`` holds first the R-side parameters (the structure's, one block per
     group in the order of ``groups``; or a single residual variance when there is
-    no structure), then one variance ``tau_r`` per random-intercept term, on the
-    variance scale (a linear parametrization, as lme4/pbkrtest use).
+    no structure), then the entries of each random term's ``G_r``
+    (:class:`RandomBlock`), on the variance scale (a linear parametrization, as
+    lme4/pbkrtest use): ``V`` is linear in them, ``dV/dG_ab`` is the same-cluster
+    mask times ``z_a z_b' + z_b z_a'`` (``z_a z_a'`` on the diagonal) and their
+    second derivatives vanish.
 
     Parameters
     ----------
@@ -486,7 +550,12 @@ class MarginalCovariance:
     groups : tuple of str
         Covariance group labels (``("",)`` when ungrouped).
     n_re : int
-        Number of random-intercept terms.
+        Number of random-intercept terms (when ``blocks`` is not given).
+    re_names : tuple of str
+        Their grouping labels.
+    blocks : tuple of RandomBlock, optional
+        The random terms (random intercepts and random coefficients); their
+        columns' values come with each :class:`PatternBatch` (``zvals``).
 
     Examples
     --------
@@ -510,16 +579,80 @@ class MarginalCovariance:
         groups: tuple[str, ...] = ("",),
         n_re: int = 0,
         re_names: tuple[str, ...] = (),
+        blocks: tuple[RandomBlock, ...] | None = None,
     ) -> None:
         self.structure = structure
         self.times = tuple(times)
         self.groups = tuple(groups)
-        self.n_re = n_re
-        self.re_names = tuple(re_names) if re_names else tuple(f"re{r + 1}" for r in range(n_re))
+        if blocks is None:
+            names = tuple(re_names) if re_names else tuple(f"re{r + 1}" for r in range(n_re))
+            blocks = tuple(RandomBlock(f"(1 | {nm})", nm) for nm in names)
+        self.blocks = tuple(blocks)
+        #: per G parameter: (block, a, b)
+        self.re_params = tuple((r, a, b) for r, blk in enumerate(self.blocks)
+                               for a, b in blk.pairs)
+        self.n_re = len(self.re_params)
+        #: per G parameter: its name in ``theta``
+        self.re_names = tuple(n for blk in self.blocks for n in blk.param_names())
+        offsets = np.cumsum([0] + [blk.q for blk in self.blocks])
+        self._z_offset = tuple(int(o) for o in offsets[:-1])
         m = len(self.times)
         self.k_group = structure.n_theta(m) if structure is not None else 1
         self.n_r = self.k_group * (len(self.groups) if structure is not None else 1)
-        self.n_theta = self.n_r + n_re
+        self.n_theta = self.n_r + self.n_re
+
+    def re_slices(self) -> list[slice]:
+        """Slice of ``theta`` holding each random term's ``G`` entries."""
+        out, start = [], self.n_r
+        for blk in self.blocks:
+            out.append(slice(start, start + blk.n_theta))
+            start += blk.n_theta
+        return out
+
+    def g_matrices(self, theta: np.ndarray) -> list[np.ndarray]:
+        """Each random term's ``G`` at ``theta``."""
+        return [blk.matrix(theta[sl]) for blk, sl in zip(self.blocks, self.re_slices(),
+                                                          strict=True)]
+
+    def variance_params(self) -> np.ndarray:
+        """Which ``theta`` entries are variances of random intercept-like terms (q = 1)."""
+        mask = np.zeros(self.n_theta, dtype=bool)
+        for blk, sl in zip(self.blocks, self.re_slices(), strict=True):
+            if blk.q == 1:
+                mask[sl] = True
+        return mask
+
+    def re_design(self, batch: PatternBatch) -> np.ndarray:
+        """``dV/dG`` of every G parameter (P, n_re, n, n), cached on the batch.
+
+        Padded rows and columns are zero.
+        """
+        cache = batch.__dict__.setdefault("_cache", {})
+        key = ("zz", self.blocks)
+        if key in cache:
+            return cache[key]
+        n_pat, n = batch.pos.shape
+        out = np.empty((n_pat, self.n_re, n, n))
+        j = 0
+        for r, blk in enumerate(self.blocks):
+            same = (batch.clusters[:, :, None, r] == batch.clusters[:, None, :, r]).astype(float)
+            if batch.zvals is None:
+                if not blk.intercept_only:
+                    raise ModelError(f"random term {blk.label}: the batch has no Z values")
+                z = np.ones((n_pat, n, 1))
+            else:
+                o = self._z_offset[r]
+                z = batch.zvals[:, :, o:o + blk.q]
+            for a, b in blk.pairs:
+                zz = z[:, :, a, None] * z[:, None, :, b]
+                if a != b:
+                    zz = zz + np.swapaxes(zz, 1, 2)
+                out[:, j] = same * zz
+                j += 1
+        if batch.valid is not None:
+            out *= (batch.valid[:, :, None] & batch.valid[:, None, :])[:, None]
+        cache[key] = out
+        return out
 
     @property
     def spatial(self) -> bool:
@@ -537,7 +670,7 @@ class MarginalCovariance:
                 names = [f"{g}:{b}" for g in self.groups for b in base]
             else:
                 names = list(base)
-        return tuple(names + [f"var[{r}]" for r in self.re_names])
+        return tuple(names + list(self.re_names))
 
     def r_slice(self, g: int) -> slice:
         """Slice of ``theta`` holding the R-side parameters of group ``g``."""
@@ -712,10 +845,7 @@ class MarginalCovariance:
         idx = base[:, None] + np.arange(kr)[None, :]
         if self.n_re == 0:
             return v, d1r, d2r, idx
-        zz = (batch.clusters[:, :, None, :] == batch.clusters[:, None, :, :]).astype(float)
-        zz = np.moveaxis(zz, 3, 1)  # (P, n_re, n, n)
-        if batch.valid is not None:
-            zz = zz * (batch.valid[:, :, None] & batch.valid[:, None, :])[:, None]
+        zz = self.re_design(batch)  # (P, n_re, n, n)
         tau = theta[self.n_r:]
         v = v + np.einsum("r,pruv->puv", tau, zz)
         idx = np.concatenate([idx, np.broadcast_to(self.n_r + np.arange(self.n_re),
@@ -762,8 +892,7 @@ class MarginalCovariance:
         idx = base[:, None] + np.arange(kr)[None, :]
         if self.n_re == 0:
             return v, d1r, d2r, idx
-        zz = (batch.clusters[:, :, None, :] == batch.clusters[:, None, :, :]).astype(float)
-        zz = np.moveaxis(zz, 3, 1)  # (P, n_re, n, n)
+        zz = self.re_design(batch)  # (P, n_re, n, n)
         tau = theta[self.n_r:]
         v = v + np.einsum("r,pruv->puv", tau, zz)
         idx = np.concatenate([idx, np.broadcast_to(self.n_r + np.arange(self.n_re),

@@ -33,7 +33,11 @@ from ldn_stats.errors import (
     ModelError,
     SingularDesignError,
 )
-from ldn_stats.models.mmrm.covariance import MarginalCovariance, get_structure
+from ldn_stats.models.mmrm.covariance import (
+    MarginalCovariance,
+    RandomBlock,
+    get_structure,
+)
 from ldn_stats.models.mmrm.design import DesignSpec, build_design
 from ldn_stats.models.mmrm.df import DF_METHODS, Inference, t_tests
 from ldn_stats.models.mmrm.formula import SPATIAL_STRUCTURES, Formula, parse_formula
@@ -57,32 +61,85 @@ _VCOV = ("asymptotic", "empirical")
 
 # ================================================================== fitting
 def _subject_and_clusters(f: Formula, d: pd.DataFrame):
+    """Subject column, per-row cluster labels, random blocks and ``Z`` values of ``f``."""
     cov = f.covariance
     if cov is None and not f.random:
         raise ModelError(
             f"formula {f.text!r} has neither a covariance term such as us(AVISIT | USUBJID) "
             "nor a random term such as (1 | USUBJID)"
         )
-    for term in f.random:
-        if term.expr != ("1",):
-            raise ModelError(f"only random intercepts (1 | ...) are supported, found "
-                             f"({' + '.join(term.expr)} | {':'.join(term.grouping)})")
     if cov is not None:
         subject = cov.subject
     else:
         subject = min((t.grouping for t in f.random), key=len)[0]
+    blocks, zcols = [], []
     for term in f.random:
+        label = term.label()
         if term.grouping[0] != subject:
             raise ModelError(
-                f"random term (1 | {':'.join(term.grouping)}) must be nested in the subject "
-                f"{subject!r} (its grouping must start with {subject!r})"
+                f"random term {label} must be nested in the subject {subject!r} (its "
+                f"grouping must start with {subject!r})"
             )
+        cols = term.columns()
+        if not cols:
+            raise ModelError(f"random term {label} has no columns: (0 | ...) removes the "
+                             "intercept; name a numeric column, e.g. (0 + ADY | USUBJID)")
+        for c in cols:
+            if c == "(Intercept)":
+                zcols.append(np.ones(len(d)))
+                continue
+            zcols.append(_slope_values(d, c, label))
+        blocks.append(RandomBlock(label, ":".join(term.grouping), cols))
     clusters = np.column_stack([
         pd.factorize(d[list(t.grouping)].astype(str).agg("\x1f".join, axis=1))[0]
         for t in f.random
     ]) if f.random else None
-    names = tuple(":".join(t.grouping) for t in f.random)
-    return subject, clusters, names
+    slopes = any(not b.intercept_only for b in blocks)
+    zvalues = np.column_stack(zcols) if slopes else None
+    if slopes:
+        _check_slopes_vary(blocks, clusters, zvalues)
+    return subject, clusters, tuple(blocks), zvalues
+
+
+def _slope_values(d: pd.DataFrame, column: str, label: str) -> np.ndarray:
+    """A random coefficient's column as floats, or a DataError naming row and value."""
+    col = d[column]
+    if pd.api.types.is_bool_dtype(col.dtype) or not pd.api.types.is_numeric_dtype(col.dtype):
+        bad = col.map(lambda v: not isinstance(v, int | float | np.number)
+                      or isinstance(v, bool)).to_numpy(dtype=bool)
+        i = int(np.flatnonzero(bad)[0]) if bad.any() else 0
+        raise DataError(
+            f"random term {label}: column {column!r} must be numeric (a random coefficient "
+            f"multiplies it), found {col.dtype} with value {col.iloc[i]!r} at row "
+            f"{col.index[i]!r}; a factor is not supported inside a random term, code it as "
+            "numbers (e.g. days or visit numbers)")
+    z = col.to_numpy(dtype=float)
+    if not np.isfinite(z).all():
+        i = int(np.flatnonzero(~np.isfinite(z))[0])
+        raise DataError(f"random term {label}: column {column!r}, row {col.index[i]!r}: "
+                        f"expected a finite number, found {z[i]}")
+    return z
+
+
+def _check_slopes_vary(blocks, clusters, zvalues) -> None:
+    """Refuse a random coefficient whose column is constant within every cluster.
+
+    Such a column is a between-cluster covariate: its random coefficient is a second
+    random intercept, confounded with the first, and ``G`` is not identifiable.
+    """
+    j = 0
+    for r, blk in enumerate(blocks):
+        for c in blk.columns:
+            if c != "(Intercept)":
+                z = pd.Series(zvalues[:, j])
+                if (z.groupby(clusters[:, r]).nunique() <= 1).all():
+                    raise ModelError(
+                        f"random term {blk.label}: {c!r} is constant within every "
+                        f"{blk.grouping} (a between-subject value), so its random "
+                        "coefficient is confounded with the random intercept and G is not "
+                        f"identifiable; use a column that changes within {blk.grouping}, "
+                        "such as study day")
+            j += 1
 
 
 def _moment_sigmas(X, y, pos, group, n_groups, m, subject) -> list[np.ndarray]:
@@ -126,38 +183,104 @@ def _std_start(structure: str, m: int) -> np.ndarray:
     return th
 
 
-class _VarianceScale:
-    """Optimize log-variances where ``theta`` holds variances (random-effect models).
+def _log_cholesky(phi: np.ndarray, q: int):
+    """``vech(L L')`` of a log-Cholesky vector, with first and second derivatives.
 
-    ``fixed`` marks parameters held at zero (a variance component at its boundary);
-    the optimizer then works on the remaining ones.
+    ``phi`` holds the lower triangle of ``L`` row by row, the diagonal as logs
+    (nlme's ``pdLogChol``): every ``phi`` gives a positive definite ``G``. Returns
+    ``theta`` (k,), ``J = dtheta/dphi`` (k, k) and ``T = d2theta/dphi dphi`` (k, k, k).
+    """
+    pairs = [(a, b) for a in range(q) for b in range(a + 1)]
+    k = len(pairs)
+    L = np.zeros((q, q))
+    dL = np.zeros((k, q, q))
+    d2L = np.zeros((k, q, q))
+    for t, (a, b) in enumerate(pairs):
+        if a == b:
+            L[a, a] = dL[t, a, a] = d2L[t, a, a] = np.exp(phi[t])
+        else:
+            L[a, b] = phi[t]
+            dL[t, a, b] = 1.0
+    G = L @ L.T
+    dG = dL @ L.T
+    dG = dG + np.swapaxes(dG, 1, 2)
+    cross = np.einsum("tac,sbc->tsab", dL, dL)
+    d2G = cross + np.swapaxes(cross, 2, 3)
+    own = d2L @ L.T
+    own = own + np.swapaxes(own, 1, 2)
+    d2G[np.arange(k), np.arange(k)] += own
+    ia = np.array([a for a, _ in pairs])
+    ib = np.array([b for _, b in pairs])
+    return G[ia, ib], dG[:, ia, ib].T, np.moveaxis(d2G[:, :, ia, ib], 2, 0)
+
+
+class _VarianceScale:
+    """Optimize on a scale where every variance is positive and every ``G`` is PD.
+
+    ``theta`` entries in ``mask`` (variances: of each one-column random term and the
+    residual variance of a model without R-side structure) are ``exp(phi)``; each
+    random term with ``q > 1`` columns (``chol``: its ``theta`` indices and ``q``) is
+    ``G = L L'`` on the log-Cholesky scale (:func:`_log_cholesky`). ``fixed`` marks
+    variances held at zero (a variance component at its boundary); the optimizer then
+    works on the remaining ones.
     """
 
     def __init__(self, lik: Likelihood, mask: np.ndarray, fixed: np.ndarray | None = None,
-                 ) -> None:
-        self.lik, self.mask = lik, mask
+                 chol: Sequence[tuple[np.ndarray, int]] = ()) -> None:
+        self.lik, self.mask, self.chol = lik, mask, tuple(chol)
         self.fixed = np.zeros_like(mask) if fixed is None else fixed
         self.free = ~self.fixed
 
-    def to_theta(self, phi):
+    def _map(self, phi, order: int = 0):
         th = np.zeros(len(self.mask))
         th[self.free] = phi
         logs = self.mask & self.free
         th[logs] = np.exp(th[logs])
-        return th
+        if order == 0:
+            for idx, q in self.chol:
+                th[idx] = _log_cholesky(th[idx], q)[0]
+            return th, None, None
+        K = len(th)
+        J = np.diag(np.where(self.mask, th, 1.0))
+        T = [(np.flatnonzero(self.mask), None)]
+        for idx, q in self.chol:
+            th[idx], Jb, Tb = _log_cholesky(th[idx], q)
+            J[np.ix_(idx, idx)] = Jb
+            T.append((idx, Tb))
+        return th, J, (T, K)
+
+    def to_theta(self, phi):
+        return self._map(phi)[0]
+
+    def to_phi(self, theta) -> np.ndarray:
+        """The free ``phi`` of a ``theta`` (``G`` floored to positive definite)."""
+        phi = np.array(theta, dtype=float)
+        phi[self.mask] = np.log(np.maximum(phi[self.mask], 1e-300))
+        for idx, q in self.chol:
+            pairs = [(a, b) for a in range(q) for b in range(a + 1)]
+            G = np.zeros((q, q))
+            for t, (a, b) in zip(idx, pairs, strict=True):
+                G[a, b] = G[b, a] = theta[t]
+            ev, vec = np.linalg.eigh(G)
+            top = max(float(ev.max()), 1e-300)
+            L = np.linalg.cholesky((vec * np.maximum(ev, 1e-10 * top)) @ vec.T)
+            phi[idx] = [np.log(L[a, a]) if a == b else L[a, b] for a, b in pairs]
+        return phi[self.free]
 
     def value_and_grad(self, phi):
-        th = self.to_theta(phi)
+        th, J, _ = self._map(phi, order=1)
         f, g = self.lik.value_and_grad(th)
-        g = np.where(self.mask, g * th, g)
-        return f, g[self.free]
+        return f, (J.T @ g)[self.free]
 
     def hessian(self, phi):
-        th = self.to_theta(phi)
+        th, J, (T, _) = self._map(phi, order=1)
         st = self.lik._cached(th) or self.lik.state(th, order=1)
-        H = self.lik.hessian(th, st)
-        d = np.where(self.mask, th, 1.0)
-        H = H * np.outer(d, d) + np.diag(np.where(self.mask, st.grad * th, 0.0))
+        H = J.T @ self.lik.hessian(th, st) @ J
+        g = st.grad
+        idx0 = T[0][0]
+        H[idx0, idx0] += g[idx0] * th[idx0]
+        for idx, Tb in T[1:]:
+            H[np.ix_(idx, idx)] += np.tensordot(g[idx], Tb, axes=1)
         return H[np.ix_(self.free, self.free)]
 
 
@@ -347,7 +470,7 @@ def _mmrm(formula, data, reml, df_method, weights, vcov, conf_level, accept_nonc
             f"the fixed-effects design of {f.text!r} is rank deficient after dropping "
             f"aliased columns ({', '.join(spec.dropped) or 'none'})"
         )
-    subject, clusters, re_names = _subject_and_clusters(f, d)
+    subject, clusters, blocks, zvalues = _subject_and_clusters(f, d)
     _check_subject_ids(d[subject], subject)
     _check_scale(y, f.response)
     cov = f.covariance
@@ -365,11 +488,10 @@ def _mmrm(formula, data, reml, df_method, weights, vcov, conf_level, accept_nonc
         if cov.group is not None:
             groups = tuple(spec.factors[cov.group])
             group = spec.codes(d, cov.group)
-    model = MarginalCovariance(structure, times=times, groups=groups,
-                               n_re=len(f.random), re_names=re_names)
+    model = MarginalCovariance(structure, times=times, groups=groups, blocks=blocks)
     _check_identifiable(f, model, X.shape[1], d[subject].to_numpy(), pos, group)
     lik = Likelihood(X, y, d[subject].to_numpy(), model, pos=pos, coords=coords, group=group,
-                     clusters=clusters, weights=w, reml=reml)
+                     clusters=clusters, weights=w, reml=reml, zvalues=zvalues)
     if not isinstance(start, str) and (start.shape != (model.n_theta,)
                                        or not np.all(np.isfinite(start))):
         raise ModelError(f"start must be {model.n_theta} finite covariance parameters, "
@@ -377,9 +499,10 @@ def _mmrm(formula, data, reml, df_method, weights, vcov, conf_level, accept_nonc
     def simpler_fit(name: str):
         """The covariance of each group fitted under the simpler structure ``name``."""
         m2 = MarginalCovariance(get_structure(name), times=times, groups=groups,
-                                n_re=len(f.random), re_names=re_names)
+                                blocks=blocks)
         lik2 = Likelihood(X, y, d[subject].to_numpy(), m2, pos=pos, coords=coords,
-                          group=group, clusters=clusters, weights=w, reml=reml)
+                          group=group, clusters=clusters, weights=w, reml=reml,
+                          zvalues=zvalues)
         th2, _ = _optimize(lik2, m2, cov, X, y, pos, group, False, strategy="default",
                            start="standard", structure_name=name, simpler=None)
         return [m2.group_sigma(th2, g)[0] for g in range(len(groups))]
@@ -425,7 +548,7 @@ def _mmrm(formula, data, reml, df_method, weights, vcov, conf_level, accept_nonc
         covariance=_covariance_tables(model, theta),
         theta=pd.DataFrame({"estimate": theta}, index=pd.Index(model.param_names(),
                                                                 name="parameter")),
-        variance_components=_variance_components(model, theta, f),
+        variance_components=_variance_components(model, theta),
         loglik=float(loglik), aic=float(-2 * loglik + 2 * k),
         bic=float(-2 * loglik + k * np.log(n_sub)),
         n_obs=int(lik.n_obs), n_subjects=int(n_sub), n_rows_dropped=int((~mask).sum()),
@@ -441,6 +564,9 @@ def _mmrm(formula, data, reml, df_method, weights, vcov, conf_level, accept_nonc
         _lik=lik, _theta=_frozen(theta),
         kr_parametrization=kr_parametrization if kr else None,
         df_method_label=_KR_LABELS[kr_parametrization] if kr else _DF_LABELS[df_method],
+        random_covariance={
+            blk.label: pd.DataFrame(g, index=list(blk.columns), columns=list(blk.columns))
+            for blk, g in zip(model.blocks, model.g_matrices(theta), strict=True)},
     )
 
 
@@ -455,6 +581,7 @@ def _optimize(lik, model, cov, X, y, pos, group, accept, strategy="default", sta
     n_groups = len(model.groups)
     grp = np.zeros(len(y), dtype=int) if group is None else group
     sigmas = _moment_sigmas(X, y, pos, grp, n_groups, m, lik.subject_codes)
+    zscale = _z_scales(model, lik)
     starts = []
     if cov is not None and model.n_re == 0:
         std = np.tile(_std_start(structure_name or cov.structure, m), n_groups)
@@ -467,20 +594,29 @@ def _optimize(lik, model, cov, X, y, pos, group, accept, strategy="default", sta
         methods = ("L-BFGS-B", "BFGS", "trust-exact")
     else:
         s2 = float(np.mean(np.diag(sigmas[0])))
-        vmask = np.zeros(model.n_theta, dtype=bool)
-        vmask[model.n_r:] = True
+        vmask = model.variance_params()
         if cov is None:
             vmask[0] = True
-        re0 = np.full(model.n_re, 0.5 * s2)
+        chol = [(np.arange(sl.start, sl.stop), blk.q)
+                for blk, sl in zip(model.blocks, model.re_slices(), strict=True) if blk.q > 1]
+        # each random coefficient starts with half the residual variance on the scale of
+        # its column (an intercept: half the variance), uncorrelated
+        re0 = np.concatenate([
+            [0.5 * s2 / (zs[a] * zs[b]) if a == b else 0.0 for a, b in blk.pairs]
+            for blk, zs in zip(model.blocks, zscale, strict=True)]) if model.n_re else (
+            np.zeros(0))
         th0 = model.start(sigmas, re_var=re0)
         if cov is None:
             th0[0] = 0.5 * s2
-        problem = _VarianceScale(lik, vmask)
+        problem = _VarianceScale(lik, vmask, chol=chol)
         methods = ("trust-exact", "L-BFGS-B", "BFGS")  # no R path to follow: Newton first
-        phi0 = np.where(vmask, np.log(np.maximum(th0, 1e-8)), th0)
-        starts = [("moment", phi0), ("moment/10", np.where(vmask, phi0 - np.log(10), phi0))]
+        th10 = th0.copy()
+        th10[model.n_r:] /= 10.0
+        if cov is None:
+            th10[0] /= 10.0
+        starts = [("moment", problem.to_phi(th0)), ("moment/10", problem.to_phi(th10))]
         if not isinstance(start, str):
-            starts.insert(0, ("given", np.where(vmask, np.log(np.maximum(start, 1e-8)), start)))
+            starts.insert(0, ("given", problem.to_phi(start)))
         back = problem.to_theta
 
     def run(prob, st, chk, acc):
@@ -491,7 +627,7 @@ def _optimize(lik, model, cov, X, y, pos, group, accept, strategy="default", sta
                                warm=model.n_re == 0, polish=strategy == "strict")
 
     def check(t):
-        return _degenerate(model, back(t))
+        return _degenerate(model, back(t), zscale=zscale)
 
     if model.n_re == 0:
         restart = (strategy != "r-mmrm" and simpler is not None and not model.spatial
@@ -520,12 +656,12 @@ def _optimize(lik, model, cov, X, y, pos, group, accept, strategy="default", sta
         if at_zero.any():
             fixed = np.zeros(model.n_theta, dtype=bool)
             fixed[model.n_r:] = at_zero
-            reduced = _VarianceScale(lik, problem.mask, fixed)
-            phi = np.where(problem.mask, np.log(np.maximum(theta, 1e-300)), theta)[~fixed]
+            reduced = _VarianceScale(lik, problem.mask, fixed, chol=problem.chol)
+            phi = reduced.to_phi(theta)
             names = ", ".join(n for n, z in zip(model.re_names, at_zero, strict=True) if z)
 
             def check_reduced(t):
-                return _degenerate(model, reduced.to_theta(t), skip=at_zero)
+                return _degenerate(model, reduced.to_theta(t), skip=at_zero, zscale=zscale)
 
             opt2 = run(reduced, [(f"boundary ({names} = 0)", phi)], check_reduced, True)
             attempts = opt.attempts + opt2.attempts
@@ -538,22 +674,43 @@ def _optimize(lik, model, cov, X, y, pos, group, accept, strategy="default", sta
     return theta, opt
 
 
-def _boundary_components(model: MarginalCovariance, theta: np.ndarray) -> np.ndarray:
-    """Random-effect variances below 1e-6 of the total variance."""
-    tau = theta[model.n_r:]
+def _z_scales(model: MarginalCovariance, lik: Likelihood) -> list[np.ndarray]:
+    """Root mean square of each random term's ``Z`` columns over the rows (1 for an intercept)."""
+    out, j = [], 0
+    for blk in model.blocks:
+        if lik.zvalues is None:
+            out.append(np.ones(blk.q))
+        else:
+            z = lik.zvalues[:, j:j + blk.q]
+            out.append(np.maximum(np.sqrt(np.mean(z * z, axis=0)), 1e-300))
+        j += blk.q
+    return out
+
+
+def _residual_scale(model: MarginalCovariance, theta: np.ndarray) -> float:
+    """Average R-side variance at ``theta``."""
     if model.structure is None:
-        resid = float(theta[0])
-    elif model.spatial:
-        resid = float(np.exp(theta[0]))
-    else:
-        resid = float(np.mean([np.trace(model.group_sigma(theta, g)[0]) / len(model.times)
-                               for g in range(len(model.groups))]))
-    total = resid + float(np.sum(np.abs(tau)))
-    return tau <= 1e-6 * total
+        return float(theta[0])
+    if model.spatial:
+        return float(np.exp(theta[0]))
+    return float(np.mean([np.trace(model.group_sigma(theta, g)[0]) / len(model.times)
+                          for g in range(len(model.groups))]))
+
+
+def _boundary_components(model: MarginalCovariance, theta: np.ndarray) -> np.ndarray:
+    """Variances of one-column random terms below 1e-6 of the total variance (per G entry).
+
+    Entries of terms with several columns are never flagged here: such a ``G`` at
+    its boundary is reported by :func:`_degenerate`.
+    """
+    tau = theta[model.n_r:]
+    single = model.variance_params()[model.n_r:]
+    total = _residual_scale(model, theta) + float(np.sum(np.abs(tau[single])))
+    return single & (tau <= 1e-6 * total)
 
 
 def _degenerate(model: MarginalCovariance, theta: np.ndarray,
-                skip: np.ndarray | None = None) -> str | None:
+                skip: np.ndarray | None = None, zscale: list | None = None) -> str | None:
     if model.structure is not None and not model.spatial:
         for g, label in enumerate(model.groups):
             sig = model.group_sigma(theta, g)[0]
@@ -571,6 +728,17 @@ def _degenerate(model: MarginalCovariance, theta: np.ndarray,
     for r, name in enumerate(model.re_names):
         if at_zero[r] and (skip is None or not skip[r]):
             return f"variance of random effect {name} is at zero (boundary)"
+    resid = _residual_scale(model, theta)
+    for r, (blk, G) in enumerate(zip(model.blocks, model.g_matrices(theta), strict=True)):
+        if blk.q == 1:
+            continue
+        zs = np.ones(blk.q) if zscale is None else zscale[r]
+        ev = np.linalg.eigvalsh(G * np.outer(zs, zs))  # on the scale of the outcome
+        if ev.min() <= 1e-6 * (resid + ev.max()):
+            return (f"the G matrix of {blk.label} is singular (eigenvalues on the outcome's "
+                    f"scale {ev.min():.3g} to {ev.max():.3g}): a random coefficient's "
+                    "variance or a correlation is at its boundary; fit uncorrelated terms, "
+                    "e.g. (1 | S) + (0 + ADY | S), or drop the random slope")
     return None
 
 
@@ -703,10 +871,17 @@ def _covariance_tables(model: MarginalCovariance, theta: np.ndarray):
     return tabs
 
 
-def _variance_components(model: MarginalCovariance, theta, f: Formula) -> pd.DataFrame | None:
+def _variance_components(model: MarginalCovariance, theta) -> pd.DataFrame | None:
     if model.n_re == 0:
         return None
-    comp = [f"(1 | {n})" for n in model.re_names]
+    comp: list[str] = []
+    for blk in model.blocks:
+        if blk.intercept_only:
+            comp.append(blk.label)
+            continue
+        c = blk.columns
+        comp.extend(f"{blk.label} var {c[a]}" if a == b else f"{blk.label} cov {c[b]}, {c[a]}"
+                    for a, b in blk.pairs)
     vals = list(theta[model.n_r:])
     if model.structure is None:
         comp.append("residual")

@@ -96,14 +96,37 @@ class RandomTerm:
     grouping : tuple of str
         Grouping columns; ``USUBJID:APERIOD`` gives ``("USUBJID", "APERIOD")``.
 
+    The columns of ``Z`` follow lme4: an intercept unless ``0`` is given (``(ADY |
+    USUBJID)`` is ``(1 + ADY | USUBJID)``), then each named numeric column; their
+    covariance ``G`` is unstructured. ``(1 | S) + (0 + ADY | S)`` gives
+    uncorrelated intercept and slope.
+
     Examples
     --------
     >>> parse_formula("y ~ trt + (1 | USUBJID:APERIOD)").random
     (RandomTerm(expr=('1',), grouping=('USUBJID', 'APERIOD')),)
+    >>> t = parse_formula("y ~ trt + (ADY | USUBJID)").random[0]
+    >>> t.columns(), t.label()
+    (('(Intercept)', 'ADY'), '(1 + ADY | USUBJID)')
     """
 
     expr: tuple[str, ...]
     grouping: tuple[str, ...]
+
+    def columns(self) -> tuple[str, ...]:
+        """Names of the columns of ``Z``: ``"(Intercept)"`` first when there is one."""
+        names = [e for e in dict.fromkeys(self.expr) if e not in ("0", "1")]
+        if "0" not in self.expr:
+            names.insert(0, "(Intercept)")
+        return tuple(names)
+
+    def label(self) -> str:
+        """The term as text, with its intercept spelled out: ``(1 + ADY | USUBJID)``."""
+        cols = self.columns()
+        parts = ["1" if c == "(Intercept)" else c for c in cols]
+        if "(Intercept)" not in cols:
+            parts.insert(0, "0")
+        return f"({' + '.join(parts)} | {':'.join(self.grouping)})"
 
 
 @dataclass(frozen=True)

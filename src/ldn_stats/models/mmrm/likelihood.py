@@ -134,6 +134,11 @@ class Likelihood:
         Covariance group index of each row (constant within subject).
     clusters : (N, n_re) array, optional
         Random-effect grouping labels of each row (one column per term).
+    zvalues : (N, n_z) array, optional
+        Values of the random terms' ``Z`` columns of each row, side by side in the
+        order of ``model.blocks`` (an intercept column is ones); ``None`` when every
+        term is a random intercept. Subjects share a pattern only if their ``Z``
+        rows are equal too.
     weights : (N,) array, optional
         Positive weights: ``V_i = W_i^-1/2 Sigma_i W_i^-1/2``.
     reml : bool
@@ -166,6 +171,7 @@ class Likelihood:
         weights: np.ndarray | None = None,
         reml: bool = True,
         evaluation: str = "auto",
+        zvalues: np.ndarray | None = None,
     ) -> None:
         X = np.asarray(X, dtype=float)
         y = np.asarray(y, dtype=float)
@@ -197,6 +203,13 @@ class Likelihood:
             raise ModelError(f"evaluation must be 'auto', 'pattern' or 'subject', "
                              f"got {evaluation!r}")
         self.evaluation = evaluation
+        if zvalues is not None:
+            zvalues = np.asarray(zvalues, dtype=float)
+            if zvalues.ndim == 1:
+                zvalues = zvalues[:, None]
+            if len(zvalues) != n_obs or not np.isfinite(zvalues).all():
+                raise ModelError("zvalues must be finite, one row per observation")
+        self.zvalues = zvalues
         self.batches = self._build(pos, coords, group, clusters, w)
         self._last: tuple[bytes, LikelihoodState] | None = None
 
@@ -232,12 +245,14 @@ class Likelihood:
                                           return_inverse=True)
                 cl[:, r] = np.argsort(np.argsort(first))[inv]
             g0 = int(group[rows[0]])
+            zv = None if self.zvalues is None else self.zvalues[rows]
             key = (g0, tuple(pos[rows].tolist()) if not spatial else
-                   tuple(map(tuple, coords[rows])), tuple(map(tuple, cl)) if n_re else ())
+                   tuple(map(tuple, coords[rows])), tuple(map(tuple, cl)) if n_re else (),
+                   () if zv is None else tuple(map(tuple, zv)))
             found = patterns.get(key)
             if found is None:
                 patterns[key] = [rows]
-                info[key] = (g0, pos[rows], coords[rows] if spatial else None, cl)
+                info[key] = (g0, pos[rows], coords[rows] if spatial else None, cl, zv)
             else:
                 found.append(rows)
         Z = np.column_stack([self.X, self.y]) * np.sqrt(w)[:, None]
@@ -275,6 +290,7 @@ class Likelihood:
         pos = np.zeros((S, n), dtype=int)
         crd = np.zeros((S, n, coords.shape[1])) if spatial else None
         cl = -1 - np.broadcast_to(np.arange(n)[None, :, None], (S, n, n_re)).copy()
+        zv = None if self.zvalues is None else np.zeros((S, n, self.zvalues.shape[1]))
         logw = np.zeros(S)
         for j, (k, r) in enumerate(units):
             nv = len(r)
@@ -284,9 +300,11 @@ class Likelihood:
             if spatial:
                 crd[j, :nv] = info[k][2]
             cl[j, :nv] = info[k][3]
+            if zv is not None:
+                zv[j, :nv] = info[k][4]
             logw[j] = float(np.log(w[r]).sum())
         pb = PatternBatch(group=np.array([info[k][0] for k, _ in units], dtype=int),
-                          pos=pos, coords=crd, clusters=cl, valid=valid)
+                          pos=pos, coords=crd, clusters=cl, valid=valid, zvals=zv)
         return _Batch(pb, None, np.ones(S), logw, [r[None, :] for _, r in units], F=F)
 
     def _pattern_batch(self, patterns, info, Z, w, spatial, coords, n_re) -> _Batch:
@@ -302,6 +320,7 @@ class Likelihood:
         pos_b = np.zeros((n_pat, n), dtype=int)
         coords_b = np.zeros((n_pat, n, coords.shape[1])) if spatial else None
         cl_b = -1 - np.broadcast_to(np.arange(n)[None, :, None], (n_pat, n, n_re)).copy()
+        zv_b = None if self.zvalues is None else np.zeros((n_pat, n, self.zvalues.shape[1]))
         ns, lw, rows_list = [], [], []
         for j, key in enumerate(keys):
             rows = np.stack(patterns[key])  # (n_s, nv)
@@ -309,17 +328,19 @@ class Likelihood:
             zs = Z[rows].reshape(len(rows), -1)  # (n_s, nv * q)
             T[j, :nv, :nv] = (zs.T @ zs).reshape(nv, q, nv, q).transpose(0, 2, 1, 3)
             valid[j, :nv] = True
-            _, pos_j, coords_j, cl_j = info[key]
+            _, pos_j, coords_j, cl_j, zv_j = info[key]
             pos_b[j, :nv] = pos_j
             if spatial:
                 coords_b[j, :nv] = coords_j
             cl_b[j, :nv] = cl_j
+            if zv_b is not None:
+                zv_b[j, :nv] = zv_j
             ns.append(len(rows))
             lw.append(float(np.log(w[rows]).sum()))
             rows_list.append(rows)
         pb = PatternBatch(
             group=np.array([info[k][0] for k in keys], dtype=int),
-            pos=pos_b, coords=coords_b, clusters=cl_b, valid=valid,
+            pos=pos_b, coords=coords_b, clusters=cl_b, valid=valid, zvals=zv_b,
         )
         return _Batch(pb, T, np.array(ns, dtype=float), np.array(lw), rows_list)
 

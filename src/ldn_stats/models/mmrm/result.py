@@ -119,6 +119,10 @@ class MMRMResult(LinearModelResult):
     df_method_label : str
         A readable name of the df method and variant, for footnotes
         (``"Kenward-Roger (SAS PROC MIXED DDFM=KR)"``).
+    random_covariance : dict of str to DataFrame
+        The estimated ``G`` of each random term, keyed by the term
+        (``"(1 + ADY | USUBJID)"``), indexed by its columns (``"(Intercept)"``,
+        ``"ADY"``); empty without random terms.
 
     Examples
     --------
@@ -152,6 +156,7 @@ class MMRMResult(LinearModelResult):
     _theta: np.ndarray = field(repr=False)
     kr_parametrization: str | None = None
     df_method_label: str = ""
+    random_covariance: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def glance(self) -> pd.DataFrame:
         """One row describing the fit: sizes, likelihood, df method and variant, optimizer.
