@@ -735,10 +735,13 @@ def _degenerate(model: MarginalCovariance, theta: np.ndarray,
         zs = np.ones(blk.q) if zscale is None else zscale[r]
         ev = np.linalg.eigvalsh(G * np.outer(zs, zs))  # on the scale of the outcome
         if ev.min() <= 1e-6 * (resid + ev.max()):
+            apart = " + ".join(
+                f"({'1' if c == '(Intercept)' else '0 + ' + c} | {blk.grouping})"
+                for c in blk.columns)
             return (f"the G matrix of {blk.label} is singular (eigenvalues on the outcome's "
                     f"scale {ev.min():.3g} to {ev.max():.3g}): a random coefficient's "
-                    "variance or a correlation is at its boundary; fit uncorrelated terms, "
-                    "e.g. (1 | S) + (0 + ADY | S), or drop the random slope")
+                    f"variance or a correlation is at its boundary; fit uncorrelated terms, "
+                    f"{apart}, or fewer random coefficients")
     return None
 
 
