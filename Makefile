@@ -12,7 +12,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv report power test test-all lint bench demo schemas clean reference-crossover \
+.PHONY: help venv report power test test-all lint bench demo schemas clean reference-crossover reference-diary-slope \
         system-tools docs docs-check
 
 help: ## list the targets
@@ -72,6 +72,10 @@ schemas: $(STAMP) ## regenerate the published data dictionary under data/schemas
 reference-crossover: $(STAMP) ## regenerate tests/reference/crossover (needs R with lmerTest, pbkrtest, emmeans, nlme; never needed by the tests)
 	$(PY) tests/reference/crossover/make_data.py
 	Rscript tests/reference/crossover/fit_reference.R
+
+reference-diary-slope: $(STAMP) ## regenerate tests/reference/diary_slope (needs R with lme4, lmerTest, pbkrtest, emmeans; never needed by the tests)
+	$(PY) tests/reference/diary_slope/make_data.py
+	Rscript tests/reference/diary_slope/fit_reference.R
 
 clean: ## remove the environment and caches (reports/ and data/ are kept)
 	rm -rf $(VENV) .pytest_cache .ruff_cache build src/*.egg-info docs/_build docs/_generated

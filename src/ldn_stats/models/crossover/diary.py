@@ -35,6 +35,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from ldn_stats.errors import ModelError
 from ldn_stats.models.crossover.fit import (
     CrossoverResult,
     _variance_components,
@@ -59,6 +60,7 @@ def diary_crossover(
     df_method: str = "kenward-roger",
     reference: str | None = None,
     conf_level: float = 0.95,
+    random_slope: bool = False,
 ) -> CrossoverResult:
     """Mixed model of daily crossover ratings.
 
@@ -79,13 +81,21 @@ def diary_crossover(
     reference : str, optional
         Reference treatment (default ``"PBO"`` if present).
     conf_level : float, default 0.95
+    random_slope : bool, default False
+        Give each subject-by-period its own trend over the days: the
+        subject-by-period effect becomes ``(1 + day | subject:period)``, an intercept
+        and a slope with an unstructured 2 x 2 covariance (SAS ``RANDOM INT DAY /
+        SUBJECT=SUBJECT*PERIOD TYPE=UN``). Needs ``day``.
 
     Returns
     -------
     CrossoverResult
         With ``design="diary"``; ``variance_components`` has ``between-subject``,
-        ``subject-by-period`` and ``within-subject`` (day-to-day); ``icc`` is the
-        between-subject share of the total; ``carryover`` and the 2x2 companions are None.
+        ``subject-by-period`` and ``within-subject`` (day-to-day), and with
+        ``random_slope`` also ``subject-by-period slope`` (variance of the daily
+        trend) and ``subject-by-period intercept-slope covariance``; ``icc`` is the
+        between-subject share of the total variance (with ``random_slope``: at the mean
+        day); ``carryover`` and the 2x2 companions are None.
 
     Notes
     -----
@@ -94,7 +104,10 @@ def diary_crossover(
     ``outcome ~ sequence + period + treatment + day + (1 | subject) + (1 | subject:period)``,
     REML. Periods of unequal length (Younger 2013: 12 weeks LDN, 4 weeks placebo) need no
     special handling: every rated day counts and the trend absorbs drift within a period.
-    The treatment difference is an LS-mean difference at the mean day.
+    The treatment difference is an LS-mean difference at the mean day. With
+    ``random_slope`` the trend ``gamma`` varies by subject and period,
+    ``(sp)_ijk + b_ijk t`` with ``(sp, b)`` bivariate normal, so days far from a
+    period's middle spread more and the treatment effect's SE allows for it.
 
     Validated against R 4.2.2 ``lmer(AVAL ~ TRTSEQP + APERIOD + TRTA + APERDY +
     (1 | USUBJID) + (1 | USUBJID:APERIOD))`` with ``emmeans`` (``tests/reference/crossover``).
@@ -112,19 +125,36 @@ def diary_crossover(
     >>> xo.design, xo.n_obs, xo.effects["contrast"].item()
     ('diary', 80, 'LDN - PBO')
     """
+    if random_slope and day is None:
+        raise ModelError("random_slope=True needs the day column (day=None gives no trend "
+                         "to vary)")
     extra = [outcome, *covariates] + ([day] if day is not None else [])
     d, levels = prepare_crossover_data(data, subject, period, treatment, sequence, reference,
                                        extra=extra, one_row_per_period=False)
     fixed = " + ".join([sequence, period, treatment, *covariates]
                        + ([day] if day is not None else []))
-    formula = f"{outcome} ~ {fixed} + (1 | {subject}) + (1 | {subject}:{period})"
+    sp = f"1 + {day}" if random_slope else "1"
+    formula = f"{outcome} ~ {fixed} + (1 | {subject}) + ({sp} | {subject}:{period})"
     fit = mmrm(formula, d, reml=True, df_method=df_method, conf_level=conf_level,
                optimizer="strict")
     vc, _ = _variance_components(fit, subject)
-    est = dict(zip(vc["component"], vc["estimate"], strict=True))
     order = ["between-subject", "subject-by-period", "within-subject"]
+    if random_slope:
+        label = f"(1 + {day} | {subject}:{period})"
+        vc["component"] = vc["component"].replace({
+            f"{label} var (Intercept)": "subject-by-period",
+            f"{label} cov (Intercept), {day}": "subject-by-period intercept-slope covariance",
+            f"{label} var {day}": "subject-by-period slope"})
+        order = [*order[:2], "subject-by-period slope",
+                 "subject-by-period intercept-slope covariance", order[2]]
+    est = dict(zip(vc["component"], vc["estimate"], strict=True))
     vc = vc.set_index("component").loc[order].reset_index()
-    icc = est["between-subject"] / sum(est[c] for c in order)
+    sp_var = est["subject-by-period"]
+    if random_slope:  # at the mean day: g11 + 2 t g12 + t^2 g22
+        t = float(d[day].mean())
+        sp_var += (2 * t * est["subject-by-period intercept-slope covariance"]
+                   + t * t * est["subject-by-period slope"])
+    icc = est["between-subject"] / (est["between-subject"] + sp_var + est["within-subject"])
     return CrossoverResult(
         effects=fit.pairwise(treatment), lsmeans=fit.lsmeans(treatment),
         period_effects=fit.pairwise(period), variance_components=vc, icc=float(icc),
