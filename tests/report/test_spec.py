@@ -87,6 +87,23 @@ def test_diary_kind_refuses_endpoint_outputs():
     assert parse_spec(ok, source="d.toml").model.kind == "crossover-diary"
 
 
+def test_diary_section_turns_on_the_random_slope():
+    text = CROSSOVER_SPEC.replace('kind = "crossover-ols"', 'kind = "crossover-diary"')
+    head = text.split("[outputs]")[0]
+    base = head + '[outputs]\ntables = ["lsmeans", "model"]\n'
+    assert parse_spec(base, source="d.toml").options.random_slope is False
+    spec = parse_spec(base + "\n[diary]\nrandom_slope = true\n", source="d.toml")
+    assert spec.options.random_slope is True
+    with pytest.raises(SpecError, match=r"d.toml: diary.random_slope: expected true or false, "
+                                        r"found 1"):
+        parse_spec(base + "\n[diary]\nrandom_slope = 1\n", source="d.toml")
+    with pytest.raises(SpecError, match=r"diary.slope: unknown key"):
+        parse_spec(base + "\n[diary]\nslope = true\n", source="d.toml")
+    with pytest.raises(SpecError, match=r"section \[diary\] belongs to model.kind "
+                                        r"'crossover-diary'"):
+        parse_spec(CROSSOVER_SPEC + "\n[diary]\nrandom_slope = true\n", source="d.toml")
+
+
 def test_each_responder_key_means_one_table():
     # 'responders' is the parallel table; a crossover asks for 'paired_responders'
     xo = CROSSOVER_SPEC.replace('tables = ["baseline"', 'tables = ["responders", "baseline"')

@@ -304,8 +304,12 @@ def mmrm(
     formula : str
         ``response ~ fixed effects + cov(TIME | [GROUP /] SUBJECT)`` with ``cov`` one
         of ``us, cs, csh, ar1, ar1h, ad, adh, toep, toeph, sp_exp, sp_gau`` (spatial:
-        numeric coordinates before ``|``), and/or random intercepts
-        ``(1 | SUBJECT)``, ``(1 | SUBJECT:PERIOD)``. Parsed, never evaluated.
+        numeric coordinates before ``|``), and/or random terms in lme4's syntax:
+        intercepts ``(1 | SUBJECT)``, ``(1 | SUBJECT:PERIOD)``, random coefficients
+        ``(1 + ADY | SUBJECT)`` (numeric columns; an unstructured ``G``, SAS ``RANDOM
+        INT ADY / TYPE=UN``), uncorrelated ``(1 | S) + (0 + ADY | S)``; random terms
+        and a covariance term together are SAS's RANDOM + REPEATED. Parsed, never
+        evaluated.
     data : pandas.DataFrame
         Long data, one row per subject and visit. Visit order is the categorical
         order of the visit column, else its sorted values.
@@ -381,8 +385,13 @@ def mmrm(
     the subject's observed visits. Rows with a missing outcome or covariate are
     dropped one by one. Aliased design columns are dropped (``spec.dropped``), as
     mmrm does with ``accept_singular = TRUE``. The covariance parametrizations are
-    R mmrm's (:mod:`ldn_stats.models.mmrm.covariance`); random-effect variances are
-    parametrized linearly, as lme4/pbkrtest do. The Hessian is analytic; ``W``
+    R mmrm's (:mod:`ldn_stats.models.mmrm.covariance`); random-effect variances and
+    covariances (each ``G``) are parametrized linearly, as lme4/pbkrtest and SAS do,
+    and optimized on the log-Cholesky scale, so every step has a positive definite
+    ``G``. A ``G`` that converges to singular (a random slope without variance, or a
+    correlation of +-1) is a :class:`~ldn_stats.errors.ConvergenceError` naming the
+    uncorrelated model to fit instead; a one-column term whose variance goes to zero
+    is held at that boundary, as SAS and lme4 do. The Hessian is analytic; ``W``
     for Satterthwaite and Kenward-Roger is its inverse (mmrm's ``theta_vcov``),
     except for Kenward-Roger in models with random effects, where ``W`` is the
     inverse expected information, as pbkrtest (lmerTest, emmeans) computes it.
@@ -398,7 +407,9 @@ def mmrm(
     method; ``mmrm_r_default_reference.json``: R mmrm's default stopping point, met
     with ``optimizer="r-mmrm"``), SAS PROC MIXED listings (including ``DDFM=KR``
     for a spatial Gaussian structure and for UN on the antidepressant trial) and,
-    for random intercepts, lme4 + lmerTest + pbkrtest (``tests/reference/crossover``).
+    for random intercepts and random coefficients, lme4 + lmerTest + pbkrtest
+    (``tests/reference/crossover``, ``random_slopes``, ``diary_slope``) and nlme
+    with an R-side correlation (``g_plus_r``, ``random_slopes``).
 
     Examples
     --------

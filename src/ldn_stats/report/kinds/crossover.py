@@ -65,9 +65,13 @@ def crossover_fit(kind: str, res: CrossoverResult, description: str,
                                  "iterations"))
     details.append(("Log-likelihood", float(engine.loglik)))
     vc = _table(res.variance_components)
-    for _, row in vc.iterrows():
-        details.append((f"Variance: {row['component']}", float(row["estimate"])))
-    details.append(("Intra-class correlation", float(res.icc)))
+    for name, value in zip(vc.get("component", ()), vc.get("estimate", ()), strict=True):
+        label = (f"Covariance: {name.removesuffix(' covariance')}"
+                 if name.endswith(" covariance") else f"Variance: {name}")
+        details.append((label, float(value)))
+    trend = "subject-by-period slope" in set(vc.get("component", ()))
+    details.append(("Intra-class correlation (at the mean day)" if trend else
+                    "Intra-class correlation", float(res.icc)))
     extra = {"period_effects": _table(res.period_effects), "carryover": _table(res.carryover),
              "responders": _table(res.responders)}
     return KindFit(kind, res, description, df_method, inference_frame(ls, ["visit", "group"]),
