@@ -214,3 +214,24 @@ def test_singular_g_is_a_convergence_error_naming_the_simpler_model():
     # the uncorrelated model holds the slope variance at its boundary and is verified
     fit = mmrm("Y ~ ARM * ADY + (1 | USUBJID) + (0 + ADY | USUBJID)", d)
     assert fit.optimizer.verified and fit.theta.loc["var[USUBJID:ADY]", "estimate"] == 0.0
+
+
+@pytest.mark.parametrize("formula", [
+    "Y ~ ARM * AVISIT + (1 | USUBJID) + us(AVISIT | USUBJID)",
+    "Y ~ ARM * AVISIT + (1 | USUBJID) + cs(AVISIT | USUBJID)",
+    "Y ~ ARM * AVISIT + (1 + ADY | USUBJID) + toep(AVISIT | USUBJID)",
+    "Y ~ ARM * AVISIT + (0 + WEEK | USUBJID) + us(AVISIT | USUBJID)",
+])
+def test_g_confounded_with_r_is_refused_before_fitting(formula):
+    # V = tau J + Sigma has a ridge of equal likelihood: without this check the optimizer
+    # returns one arbitrary point of it (for us: min Hessian eigenvalue 3e-7 of 297)
+    d = _trial(jitter=False).copy()
+    d["WEEK"] = d["AVISIT"].str[1:].astype(float)
+    with pytest.raises(ModelError, match=r"is not identifiable: .* so the split between G "
+                                         r"and R is arbitrary"):
+        mmrm(formula, d)
+
+
+def test_random_intercept_with_ar1_is_identifiable():
+    fit = _fit("Y ~ ARM * ADY + (1 | USUBJID) + ar1(AVISIT | USUBJID)")
+    assert fit.optimizer.verified

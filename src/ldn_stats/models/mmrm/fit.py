@@ -501,6 +501,7 @@ def _mmrm(formula, data, reml, df_method, weights, vcov, conf_level, accept_nonc
             group = spec.codes(d, cov.group)
     model = MarginalCovariance(structure, times=times, groups=groups, blocks=blocks)
     _check_identifiable(f, model, X.shape[1], d[subject].to_numpy(), pos, group)
+    _check_g_and_r_separable(f, model, pos, zvalues)
     lik = Likelihood(X, y, d[subject].to_numpy(), model, pos=pos, coords=coords, group=group,
                      clusters=clusters, weights=w, reml=reml, zvalues=zvalues)
     if not isinstance(start, str) and (start.shape != (model.n_theta,)
@@ -846,6 +847,48 @@ def _check_identifiable(f: Formula, model: MarginalCovariance, p: int, subjects:
                 f"{model.times[a]!r} and visit {model.times[b]!r}, so their covariance is "
                 f"not estimable: {advice()}"
             )
+
+
+#: R-side structures that contain a constant covariance between all visits
+_ABSORB_INTERCEPT = ("us", "cs", "toep")
+
+
+def _check_g_and_r_separable(f: Formula, model: MarginalCovariance, pos: np.ndarray | None,
+                             zvalues: np.ndarray | None) -> None:
+    """Refuse a subject-level random term that the R-side structure already contains.
+
+    ``us``, ``cs`` and ``toep`` each contain a covariance common to all pairs of
+    visits, so a random intercept on the subject is confounded with them (``V`` is
+    the same along a ridge of variance splits); ``us`` contains any covariance over
+    the visits, so every subject-level random term whose columns are functions of
+    the visit is confounded with it. The likelihood is then flat in one direction
+    and any reported variance component is arbitrary.
+    """
+    cov = f.covariance
+    if cov is None or not model.blocks or cov.structure not in _ABSORB_INTERCEPT:
+        return
+    time = cov.time[0]
+    j = 0
+    for blk in model.blocks:
+        cols = slice(j, j + blk.q)
+        j += blk.q
+        if blk.grouping != cov.subject:
+            continue
+        why = None
+        if "(Intercept)" in blk.columns:
+            why = (f"{cov.structure}() already has a covariance common to every pair of "
+                   "visits, which is what a random intercept adds")
+        elif cov.structure == "us" and pos is not None and zvalues is not None:
+            z = pd.DataFrame(zvalues[:, cols])
+            if (z.groupby(pos).nunique() <= 1).all().all():
+                why = ("us() already has any covariance over the visits, and the columns "
+                       f"of {blk.label} are functions of the visit")
+        if why is not None:
+            raise ModelError(
+                f"random term {blk.label} together with {cov.structure}({time} | "
+                f"{cov.subject}) is not identifiable: {why}, so the split between G and R "
+                "is arbitrary; drop the random term, or pair it with an R-side structure "
+                f"without a common covariance, such as ar1({time} | {cov.subject})")
 
 
 def _between_within(spec: DesignSpec, X, lik: Likelihood, subject) -> np.ndarray:
