@@ -90,15 +90,22 @@ def _subject_and_clusters(f: Formula, d: pd.DataFrame):
                 continue
             zcols.append(_slope_values(d, c, label))
         blocks.append(RandomBlock(label, ":".join(term.grouping), cols))
-    clusters = np.column_stack([
-        pd.factorize(d[list(t.grouping)].astype(str).agg("\x1f".join, axis=1))[0]
-        for t in f.random
-    ]) if f.random else None
+    clusters = np.column_stack([_cluster_codes(d, t.grouping) for t in f.random]
+                               ) if f.random else None
     slopes = any(not b.intercept_only for b in blocks)
     zvalues = np.column_stack(zcols) if slopes else None
     if slopes:
         _check_slopes_vary(blocks, clusters, zvalues)
     return subject, clusters, tuple(blocks), zvalues
+
+
+def _cluster_codes(d: pd.DataFrame, grouping: tuple[str, ...]) -> np.ndarray:
+    """One integer per combination of the grouping columns' values (vectorized)."""
+    codes = np.zeros(len(d), dtype=np.int64)
+    for col in grouping:
+        c, uniq = pd.factorize(d[col].astype(str))
+        codes = pd.factorize(codes * max(len(uniq), 1) + c)[0].astype(np.int64)
+    return codes
 
 
 def _slope_values(d: pd.DataFrame, column: str, label: str) -> np.ndarray:
