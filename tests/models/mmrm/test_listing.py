@@ -218,3 +218,21 @@ def test_summary_options_and_errors():
     with pytest.raises(KeyError, match="no section 'Nope'"):
         s["Nope"]
     assert fit._repr_html_() == s._repr_html_()
+
+
+def test_random_coefficients_print_their_g_matrix():
+    # SAS RANDOM ... / G prints "Estimated G Matrix"; the numbers are fit.random_covariance
+    from support import REFERENCE
+
+    d = pd.read_csv(REFERENCE / "random_slopes" / "seeded.csv", dtype={"USUBJID": str})
+    fit = mmrm("Y ~ ARM * ADY + (1 + ADY | USUBJID)", d)
+    s = fit.summary()
+    g = s["Estimated G Matrix (1 + ADY | USUBJID)"]
+    assert g["Row"].tolist() == ["(Intercept)", "ADY"]
+    np.testing.assert_array_equal(
+        g[["(Intercept)", "ADY"]].to_numpy(float),
+        fit.random_covariance["(1 + ADY | USUBJID)"].to_numpy())
+    assert "Variances and covariances" in s.to_text()
+    # a random intercept alone has no G matrix section (its variance is listed already)
+    fit1 = mmrm("Y ~ ARM * ADY + (1 | USUBJID)", d)
+    assert not [t for t in fit1.summary().titles if t.startswith("Estimated G Matrix")]

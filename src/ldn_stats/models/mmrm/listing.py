@@ -169,13 +169,29 @@ def _covariance_sections(fit: MMRMResult) -> list[Section]:
     else:
         cp = pd.DataFrame({"Cov Parm": [str(i) for i in fit.theta.index],
                            "Estimate": fit.theta["estimate"].to_numpy(float)})
-        notes = ("Parameters on the engine's optimization scale (log standard deviations, "
-                 "transformed correlations); the implied R matrix follows.",)
+        if cov is None:
+            notes = ("Variances and covariances (the residual variance, then each random "
+                     "term's G, lower triangle by row).",)
+        else:
+            notes = ("R-side parameters on the engine's optimization scale (log standard "
+                     "deviations, transformed correlations), random-effect variances and "
+                     "covariances as they are; the implied R matrix follows."
+                     if fit.random_covariance else
+                     "Parameters on the engine's optimization scale (log standard "
+                     "deviations, transformed correlations); the implied R matrix follows.",)
     out = [Section("Covariance Parameter Estimates", cp, {"Estimate": 4}, notes=notes)]
     if fit.variance_components is not None and len(fit.variance_components):
         vc = fit.variance_components.rename(columns={"component": "Component",
                                                      "estimate": "Estimate"})
         out.append(Section("Variance Components", vc, {"Estimate": 4}))
+    for term, g in fit.random_covariance.items():
+        if g.shape[0] < 2:
+            continue
+        gm = g.copy()
+        gm.insert(0, "Row", [str(i) for i in g.index])
+        gm.columns = ["Row", *[str(c) for c in g.columns]]
+        out.append(Section(f"Estimated G Matrix {term}", gm.reset_index(drop=True),
+                           {str(c): 4 for c in g.columns}))
     for group, m in mats.items():
         r = m.copy()
         r.insert(0, "Row", [str(i) for i in r.index])
