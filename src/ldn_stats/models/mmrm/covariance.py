@@ -738,6 +738,8 @@ class MarginalCovariance:
         the group's first pattern), which is all the Hessian needs.
         """
         G = self._mask(batch, G)
+        if self.structure is None:  # V is linear in theta: no second derivatives
+            return np.zeros((G.shape[0], self.n_theta, self.n_theta))
         if not self._grouped_d2():
             d2 = self.evaluate(theta, batch, order=2)[2]
             return np.einsum("puv,pkluv->pkl", G, d2)
@@ -757,6 +759,8 @@ class MarginalCovariance:
 
     def d2_contract(self, theta: np.ndarray, batch: PatternBatch, C: np.ndarray) -> np.ndarray:
         """``sum_hj C_p[h, j] d2V_p/dtheta_h dtheta_j`` for each pattern: (P, n, n)."""
+        if self.structure is None:  # V is linear in theta
+            return np.zeros((C.shape[0], *batch.pos.shape[1:], batch.pos.shape[1]))
         if not self._grouped_d2():
             d2 = self.evaluate(theta, batch, order=2)[2]
             return np.einsum("pkl,pkluv->puv", C, d2)
