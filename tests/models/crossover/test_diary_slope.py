@@ -7,9 +7,9 @@ slope per subject-period): ``lmer(AVAL ~ TRTSEQP + APERIOD + TRTA + APERDY + (1 
 + (1 + APERDY | USUBJID:APERIOD), REML = TRUE)`` polished to the optimum (nlminb on
 lme4's deviance function, rel.tol 1e-15; lme4's default stops 2.9e-8 lower in
 log-likelihood), then ``emmeans(fit, ~ TRTA, lmer.df = <mode>)`` and
-``summary(fit, ddf = <mode>)``. Tolerances as for the R-side models: log-likelihood,
-estimates, SEs relative 1e-6 (estimates: of max(|estimate|, SE)); df 1e-4 absolute;
-variance components relative 1e-5.
+``summary(fit, ddf = <mode>)``; LS-means from the same ``emmeans`` call. Tolerances as
+for the R-side models: log-likelihood, estimates, SEs relative 1e-6 (estimates: of
+max(|estimate|, SE)); df 1e-4 absolute; variance components relative 1e-5.
 """
 
 from __future__ import annotations
@@ -94,3 +94,15 @@ def test_icc_is_taken_at_the_mean_day():
 def test_random_slope_needs_a_day_column():
     with pytest.raises(ModelError, match="random_slope=True needs the day column"):
         diary_crossover(_data(), day=None, random_slope=True)
+
+
+@pytest.mark.parametrize("df_method", MODES)
+def test_lsmeans_match_emmeans(df_method):
+    # emmeans(fit, ~ TRTA, lmer.df = <mode>): averaged over sequence and period, at the
+    # mean day
+    ls = _fit(df_method).lsmeans.set_index("TRTA")
+    ref = pd.DataFrame(REF[df_method]["lsmeans"]).set_index("level")
+    got = ls.loc[ref.index]
+    np.testing.assert_allclose(got["estimate"], ref["estimate"], rtol=1e-6)
+    np.testing.assert_allclose(got["std_error"], ref["std_error"], rtol=1e-6)
+    np.testing.assert_allclose(got["df"], ref["df"], atol=1e-4)

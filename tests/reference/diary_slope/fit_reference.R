@@ -65,7 +65,10 @@ for (mode in c("satterthwaite", "kenward-roger")) {
   ct <- as.data.frame(summary(pairs(em, reverse = TRUE)))
   cf <- summary(fit, ddf = if (mode == "satterthwaite") "Satterthwaite" else "Kenward-Roger")
   cf <- as.data.frame(coef(cf))
+  ls <- as.data.frame(summary(em))
   out[[mode]] <- list(
+    lsmeans = list(level = as.character(ls$TRTA), estimate = ls$emmean, std_error = ls$SE,
+                   df = ls$df),
     contrast = list(contrast = as.character(ct$contrast), estimate = ct$estimate,
                     std_error = ct$SE, df = ct$df, statistic = ct$t.ratio,
                     p_value = ct$p.value),
