@@ -108,6 +108,14 @@ def _cluster_codes(d: pd.DataFrame, grouping: tuple[str, ...]) -> np.ndarray:
     return codes
 
 
+def _cluster_labels(d: pd.DataFrame, grouping: tuple[str, ...], codes: np.ndarray,
+                    ) -> tuple[str, ...]:
+    """The label (grouping values joined by ':') of each cluster code, in code order."""
+    _, first = np.unique(codes, return_index=True)
+    rows = d.iloc[first][list(grouping)].astype(str)
+    return tuple(":".join(v) for v in rows.itertuples(index=False, name=None))
+
+
 def _slope_values(d: pd.DataFrame, column: str, label: str) -> np.ndarray:
     """A random coefficient's column as floats, or a DataError naming row and value."""
     col = d[column]
@@ -489,6 +497,8 @@ def _mmrm(formula, data, reml, df_method, weights, vcov, conf_level, accept_nonc
             f"aliased columns ({', '.join(spec.dropped) or 'none'})"
         )
     subject, clusters, blocks, zvalues = _subject_and_clusters(f, d)
+    re_labels = tuple(_cluster_labels(d, t.grouping, clusters[:, r])
+                      for r, t in enumerate(f.random))
     _check_subject_ids(d[subject], subject)
     _check_scale(y, f.response)
     cov = f.covariance
@@ -583,6 +593,7 @@ def _mmrm(formula, data, reml, df_method, weights, vcov, conf_level, accept_nonc
         _lik=lik, _theta=_frozen(theta),
         kr_parametrization=kr_parametrization if kr else None,
         df_method_label=_KR_LABELS[kr_parametrization] if kr else _DF_LABELS[df_method],
+        _re_codes=None if clusters is None else _frozen(clusters), _re_labels=re_labels,
         random_covariance={
             blk.label: pd.DataFrame(g, index=list(blk.columns), columns=list(blk.columns))
             for blk, g in zip(model.blocks, model.g_matrices(theta), strict=True)},

@@ -157,6 +157,59 @@ class MMRMResult(LinearModelResult):
     kr_parametrization: str | None = None
     df_method_label: str = ""
     random_covariance: dict[str, pd.DataFrame] = field(default_factory=dict)
+    _re_codes: np.ndarray | None = field(default=None, repr=False)
+    _re_labels: tuple[tuple[str, ...], ...] = field(default=(), repr=False)
+
+    def random_effects(self) -> dict[str, pd.DataFrame]:
+        """Predicted random effects (BLUPs; lme4's ``ranef``, SAS ``RANDOM / SOLUTION``).
+
+        ``b_c = G Z_c' V_i^-1 (y_i - X_i beta)`` for each cluster ``c`` (a subject, or a
+        subject-by-period, ...) at the estimated covariance parameters.
+
+        Returns
+        -------
+        dict of str to pandas.DataFrame
+            One frame per random term, keyed as :attr:`random_covariance`, indexed by
+            the cluster (its grouping values joined by ``:``), one column per column
+            of ``Z``; empty without random terms.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from ldn_stats import mmrm
+        >>> rng = np.random.default_rng(3)
+        >>> d = pd.DataFrame({"ID": np.repeat([f"S{i:02d}" for i in range(20)], 5),
+        ...                   "DAY": np.tile([0.0, 7.0, 14.0, 21.0, 28.0], 20)})
+        >>> d["Y"] = (np.repeat(rng.normal(0, 2, 20), 5)
+        ...           + np.repeat(rng.normal(0, 0.2, 20), 5) * d["DAY"] + rng.normal(size=100))
+        >>> b = mmrm("Y ~ DAY + (1 + DAY | ID)", d).random_effects()["(1 + DAY | ID)"]
+        >>> b.shape, b.columns.tolist(), b.index[0]
+        ((20, 2), ['(Intercept)', 'DAY'], 'S00')
+        """
+        model = self._lik.model
+        if not model.blocks or self._re_codes is None:
+            return {}
+        st = self._lik.state(self._theta, order=0)
+        r = self._response - self._fitted
+        vr = np.empty_like(r)  # V_i^-1 r_i, row by row
+        for part in st.parts:
+            for j, rows in enumerate(part["batch"].rows):
+                nv = rows.shape[1]
+                vr[rows] = np.linalg.solve(part["V"][j][:nv, :nv], r[rows].T).T
+        z_all = self._lik.zvalues
+        out, j = {}, 0
+        for b, (blk, G) in enumerate(zip(model.blocks, model.g_matrices(self._theta),
+                                         strict=True)):
+            z = np.ones((len(r), 1)) if z_all is None else z_all[:, j:j + blk.q]
+            j += blk.q
+            codes = self._re_codes[:, b].astype(np.intp)
+            n_c = int(codes.max()) + 1
+            zr = np.zeros((n_c, blk.q))
+            np.add.at(zr, codes, z * vr[:, None])
+            out[blk.label] = pd.DataFrame(zr @ G, index=pd.Index(list(self._re_labels[b]),
+                                                                 name=blk.grouping),
+                                          columns=list(blk.columns))
+        return out
 
     def glance(self) -> pd.DataFrame:
         """One row describing the fit: sizes, likelihood, df method and variant, optimizer.
