@@ -48,7 +48,8 @@ def test_mmrm_kind_differences_are_the_engine_pairwise_treatment_minus_reference
         assert fit.differences[col].tolist() == pytest.approx(ref[col].tolist(), rel=1e-12)
     assert fit.lsmeans.columns.tolist() == ["visit", "group", *INFERENCE]
     details = dict(fit.details)
-    assert details["Converged"] == "yes" and details["Degrees of freedom"] == "kenward-roger"
+    assert details["Converged"] == "yes" and details["Degrees of freedom"] == (
+        "Kenward-Roger (SAS PROC MIXED DDFM=KR)")
     assert details["Covariance Week 2, Week 1"] == pytest.approx(
         float(fit.model.covariance.iloc[1, 0]), rel=1e-12)
     assert fit.covariance is not None and len(fit.residuals) == fit.model.n_obs

@@ -52,6 +52,8 @@ def crossover_fit(kind: str, res: CrossoverResult, description: str,
     -------
     KindFit
     """
+    # the df method as the engine names it (the Kenward-Roger variant included)
+    df_method = getattr(res.model, "df_method_label", "") or df_method
     eff = _table(res.effects).assign(visit="")
     ls = _table(res.lsmeans).rename(columns={"TRTA": "group"}).assign(visit="")
     ls["group"] = ls["group"].astype(str)

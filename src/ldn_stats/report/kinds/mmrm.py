@@ -71,7 +71,7 @@ def _fit(sel, model) -> KindFit:
     for frame in (ls, pw):
         frame["visit"] = frame["visit"].astype(str)
     ls["group"] = ls["group"].astype(str)
-    details = mmrm_details(res, formula, model.df_method)
+    details = mmrm_details(res, formula, res.df_method_label or model.df_method)
     cov = None
     if isinstance(res.covariance, pd.DataFrame):
         labels = [str(c) for c in res.covariance.columns]
