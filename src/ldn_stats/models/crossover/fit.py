@@ -484,8 +484,9 @@ def crossover(
     else:
         cov_term = f"{covariance}({period} | {subject})"
     formula = f"{y} ~ {fixed} + {cov_term}"
-    # R-side structures: KR in SAS's parameters (DDFM=KR); random effects: pbkrtest's KR
-    kr = "mmrm" if covariance == "random-subject" else "sas"
+    # KR in SAS's parameters (DDFM=KR); with a random subject effect V is linear in the
+    # variances, where SAS's, R mmrm's and pbkrtest's Kenward-Roger coincide
+    kr = "sas"
     fit = mmrm(formula, d, reml=True, df_method=df_method, conf_level=conf_level,
                optimizer="strict", kr_parametrization=kr)
 
