@@ -119,3 +119,35 @@ def test_a_change_figure_on_a_trial_without_baseline_is_a_spec_error(tmp_path):
     with pytest.raises(SpecError, match=r"outputs\.figures 'waterfall' needs BASE, CHG and PCHG"):
         run_spec(spec, tmp_path / "out")
     assert not (tmp_path / "out" / "epil_check").exists()
+
+
+def test_adverse_event_footnotes_say_what_the_data_hold(tmp_path):
+    # a trial without SAFFL: every ADSL subject (before: "Population: safety (SAFFL =
+    # 'Y')" regardless)
+    demo = Path(__file__).parents[2] / "data" / "demo" / "final"
+    trial = tmp_path / "trial"
+    trial.mkdir()
+    pd.read_csv(demo / "adsl.csv", dtype=str).drop(columns="SAFFL").to_csv(
+        trial / "adsl.csv", index=False)
+    (trial / "adae.csv").write_bytes((demo / "adae.csv").read_bytes())
+    (trial / "adeff.csv").write_bytes((demo / "adeff.csv").read_bytes())
+    spec = tmp_path / "ae.toml"
+    spec.write_text(f"""
+[analysis]
+name = "ae_check"
+number = 3
+title = "ae"
+estimand = "test"
+[data]
+trial = "{trial}"
+population = "ITTFL"
+parameter = "PAINNRS"
+[model]
+kind = "mmrm"
+formula = "CHG ~ BASE + TRT01P * AVISIT + us(AVISIT | USUBJID)"
+[outputs]
+tables = ["adverse_events"]
+""")
+    run_spec(spec, tmp_path / "out")
+    text = (tmp_path / "out" / "ae_check" / "tables" / "adverse_events.md").read_text()
+    assert "every subject in ADSL (it has no SAFFL)" in text and "SAFFL = 'Y'" not in text

@@ -229,6 +229,9 @@ def crossover_effects_table(differences: pd.DataFrame, extra: dict[str, pd.DataF
     ...                   "conf_low": [-4.1], "conf_high": [0.1]})
     >>> crossover_effects_table(d, {}, number="2.4").display.iloc[0].tolist()
     ['Treatment', 'B - A', '-2.00', '1.00', '20.0', '(-4.10, 0.10)', '0.060']
+    >>> ne = d.assign(estimate=float("nan"), std_error=float("nan"), p_value=float("nan"))
+    >>> crossover_effects_table(ne, {}, number="2.4").display.iloc[0].tolist()[:3]
+    ['Treatment', 'B - A', 'NE']
     """
     parts = [differences.assign(effect="Treatment")]
     for key, label in (("period_effects", "Period"), ("carryover", "Carryover (sequence)")):
@@ -238,10 +241,17 @@ def crossover_effects_table(differences: pd.DataFrame, extra: dict[str, pd.DataF
     numeric = pd.concat(parts, ignore_index=True)
     numeric = numeric[["effect", "contrast", *[c for c in numeric.columns
                                                if c not in ("effect", "contrast", "visit")]]]
-    rows = [[r["effect"], r["contrast"], format_number(r.get("estimate"), decimals),
-             format_number(r.get("std_error"), decimals), format_number(r.get("df"), 1),
-             format_ci(r.get("conf_low"), r.get("conf_high"), decimals),
-             format_p(r.get("p_value"))] for _, r in numeric.iterrows()]
+    rows = []
+    for _, r in numeric.iterrows():
+        if pd.isna(r.get("estimate")) and pd.isna(r.get("p_value")):
+            # a contrast the model cannot estimate (no number at all; an F test such as
+            # the carryover's has a p-value but no estimate): "NE", as in the LS-means table
+            rows.append([r["effect"], r["contrast"], NOT_ESTIMABLE, "", "", "", ""])
+            continue
+        rows.append([r["effect"], r["contrast"], format_number(r.get("estimate"), decimals),
+                     format_number(r.get("std_error"), decimals), format_number(r.get("df"), 1),
+                     format_ci(r.get("conf_low"), r.get("conf_high"), decimals),
+                     format_p(r.get("p_value"))])
     display = pd.DataFrame(rows, columns=["Effect", "Contrast", "Estimate", "SE", "df",
                                           "95% CI", "p-value"])
     has_carryover = extra.get("carryover") is not None and len(extra["carryover"]) > 0

@@ -124,10 +124,12 @@ def responders(sel: Selection, fit: KindFit, number: str) -> Table:
 def adverse_events(sel: Selection, fit: KindFit, number: str) -> Table:
     """Treatment-emergent adverse events by arm (parallel) or treatment taken (crossover)."""
     adsl = sel.adsl
-    saf = adsl[is_yes(adsl["SAFFL"])] if "SAFFL" in adsl else adsl
+    has_saffl = "SAFFL" in adsl
+    saf = adsl[is_yes(adsl["SAFFL"])] if has_saffl else adsl
     adae = sel.adae
-    if adae is not None and len(adae) and "ASTDY" in adae:
+    if adae is not None and len(adae) and "ASTDY" in adae:  # ASTDY: required by the contract
         adae = adae[pd.to_numeric(adae["ASTDY"], errors="coerce") >= 1]
+    exposure = "record"
     if sel.spec.design == "parallel":
         denominators = {str(k): int(v)
                         for k, v in saf["TRT01P"].astype(str).value_counts().items()}
@@ -143,6 +145,7 @@ def adverse_events(sel: Selection, fit: KindFit, number: str) -> Table:
             denominators = {t: int(took.loc[took["_t"] == t, "USUBJID"].nunique())
                             for t in sel.levels}
         else:  # planned exposure from the sequence
+            exposure = "sequence"
             seqs = saf["TRTSEQP"].astype(str)
             planned = [Sequence.resolve(x, sel.levels) for x in seqs]  # AB, LDN-PBO, ...
             denominators = {t: sum(p is not None and t in p for p in planned)
@@ -151,8 +154,12 @@ def adverse_events(sel: Selection, fit: KindFit, number: str) -> Table:
             adae = adae[adae["USUBJID"].isin(saf["USUBJID"])]
         arm = "TRTA"
     summ = summaries.adverse_event_summary(adae, denominators, arm=arm)
-    notes = ("Population: safety (SAFFL = 'Y')"
-             + ("." if arm == "TRT01P" else "; N = subjects with any record on the treatment."),
+    population = ("Population: safety (SAFFL = 'Y')" if has_saffl else
+                  "Population: every subject in ADSL (it has no SAFFL)")
+    if arm != "TRT01P":
+        population += ("; N = subjects with any record on the treatment" if exposure == "record"
+                       else "; N = subjects whose sequence includes the treatment")
+    notes = (population + ".",
              "Treatment-emergent events (onset on or after study day 1), counted under "
              + ("the randomized arm." if arm == "TRT01P" else "the treatment taken at onset."),
              f"Source: spec {sel.spec.source}.")
