@@ -79,7 +79,9 @@ def test_load_spec_rejects_non_utf8(tmp_path):
 
 def test_diary_kind_refuses_endpoint_outputs():
     text = CROSSOVER_SPEC.replace('kind = "crossover-ols"', 'kind = "crossover-diary"')
-    with pytest.raises(SpecError, match=r"outputs\.tables: 'baseline' needs period endpoints"):
+    with pytest.raises(SpecError, match=r"outputs\.tables: 'baseline' is not an output of "
+                                        r"model.kind 'crossover-diary' \(daily-diary "
+                                        r"crossover mixed model on every rated day\)"):
         parse_spec(text, source="d.toml")
     head = text.split("[outputs]")[0]
     ok = head + '[outputs]\ntables = ["lsmeans", "model"]\nfigures = ["residuals"]\n'

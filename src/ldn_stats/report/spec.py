@@ -380,8 +380,9 @@ def parse_spec(text: str, source: str = "<spec>", base_dir: Path | None = None) 
             out = get_output(what, n)
             if not kind.offers(n):
                 raise chk.fail(f"outputs.{key}",
-                               f"{n!r} needs period endpoints; model.kind {kind_name!r} "
-                               f"gives only {sorted(kind.outputs or ())}")
+                               f"{n!r} is not an output of model.kind {kind_name!r} "
+                               f"({kind.summary}), which gives only "
+                               f"{sorted(kind.outputs or ())}")
             if kind.design not in out.designs:
                 raise chk.fail(f"outputs.{key}",
                                f"{n!r} applies to {' or '.join(out.designs)} designs, but "
