@@ -145,7 +145,7 @@ def _known(strategies: Mapping[str, Callable] | None) -> dict[str, Callable]:
     for k, fn in user.items():
         if not callable(fn):
             raise ModelError(f"strategy {k!r} must be a function (pars_group, pars_ref, "
-                             "index_mar) -> (mu, sigma)")
+                             f"index_mar) -> (mu, sigma), found {type(fn).__name__} {fn!r}")
         if k == "MAR":
             raise ModelError("the MAR strategy cannot be redefined")
     return user
@@ -274,7 +274,8 @@ def _draws(data, formula, group, ice, method, resampling, n_samples, seed, D, re
     ld.set_ice(ice, set(BUILTIN) | set(user))
     n = len(ld.subjects)
     if len(ld.groups) < 1:
-        raise DataError(f"data, column {group!r}: no arm")
+        raise DataError(f"data, column {group!r}: no arm (every value of the column is "
+                        "missing, or the data have no rows)")
     stochastic = method != "condmean" or resampling == "bootstrap"
     if stochastic:
         n_samples = 100 if n_samples is None else int(n_samples)

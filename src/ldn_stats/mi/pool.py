@@ -101,7 +101,10 @@ def rubin_rules(estimates: np.ndarray, std_errors: np.ndarray, df_complete: floa
     if m < 2:
         raise ModelError(f"Rubin's rules need at least 2 imputations, got {m}")
     if np.isnan(se).any():
-        raise ModelError("Rubin's rules: a standard error is missing")
+        i = int(np.flatnonzero(np.isnan(se))[0])
+        raise ModelError(f"Rubin's rules: the standard error of imputation {i + 1} of {m} is "
+                         f"missing (NaN; its estimate is {est[i]!r}): the analysis of that "
+                         "imputed data set gave no SE")
     w = float(np.mean(se ** 2))
     b = float(np.var(est, ddof=1))
     t = w + (1 + 1 / m) * b
@@ -123,7 +126,7 @@ def jackknife_pool(estimates: np.ndarray, conf_level: float = 0.95) -> Pooled:
     loo = est[1:]
     n = loo.size
     if n < 2:
-        raise ModelError("the jackknife needs at least 2 leave-one-out estimates")
+        raise ModelError(f"the jackknife needs at least 2 leave-one-out estimates, got {n}")
     se = float(np.sqrt((n - 1) / n * np.sum((loo - loo.mean()) ** 2)))
     return _parametric(float(est[0]), se, float("inf"), conf_level)
 
@@ -160,7 +163,7 @@ def bootstrap_pool(estimates: np.ndarray, conf_level: float = 0.95,
     est = np.asarray(estimates, dtype=float)
     e0, boot = float(est[0]), est[1:]
     if boot.size < 2:
-        raise ModelError("the bootstrap needs at least 2 samples")
+        raise ModelError(f"the bootstrap needs at least 2 samples, got {boot.size}")
     if kind == "normal":
         return _parametric(e0, float(np.std(boot, ddof=1)), float("inf"), conf_level)
     if kind != "percentile":
@@ -190,7 +193,8 @@ def bmlmi_pool(estimates: np.ndarray, d: int, conf_level: float = 0.95) -> Poole
                          f"estimates, got D={d} and {est.size}")
     b = est.size // d
     if b < 2:
-        raise ModelError("BMLMI needs at least 2 bootstrap samples")
+        raise ModelError(f"BMLMI needs at least 2 bootstrap samples, got {b} ({est.size} "
+                         f"estimates, D={d})")
     x = est.reshape(b, d)
     point = float(x.mean())
     rows = x.mean(axis=1)

@@ -134,7 +134,10 @@ def analyse_trial(tables: dict[str, pd.DataFrame], spec: DesignSpec) -> dict[str
     row = fit.primary()
     expected = f"{spec.active} - {spec.control}"
     if row is None or str(row["contrast"]) != expected:
-        raise LdnStatsError(f"analysis kind {kind.name!r} gave no {expected!r} contrast")
+        found = "no primary contrast" if row is None else f"{str(row['contrast'])!r}"
+        raise LdnStatsError(f"analysis kind {kind.name!r} gave no {expected!r} contrast "
+                            f"(found {found}); check the design's active and control arm "
+                            "labels against the simulated trial's")
     ana = sel.ana
     outcome = spec.analysis.outcome if kind.design == "crossover" else "CHG"
     if kind.design == "crossover" and outcome in ana:
