@@ -186,8 +186,8 @@ def test_text_slope_column_is_refused_naming_row_and_value():
     d = _trial().copy()
     d["ADY"] = d["ADY"].astype(object)
     d.loc[d.index[3], "ADY"] = "day 22"
-    with pytest.raises(DataError, match=r"\(1 \+ ADY \| USUBJID\): column 'ADY' must be "
-                                        r"numeric.*'day 22' at row 3"):
+    with pytest.raises(DataError, match=r"\(1 \+ ADY \| USUBJID\): column 'ADY' holds "
+                                        r"numbers except at row 3 \('day 22', 1 such rows\)"):
         mmrm(FORMULA, d)
 
 
@@ -238,3 +238,42 @@ def test_g_confounded_with_r_is_refused_before_fitting(formula):
 def test_random_intercept_with_ar1_is_identifiable():
     fit = _fit("Y ~ ARM * ADY + (1 | USUBJID) + ar1(AVISIT | USUBJID)")
     assert fit.optimizer.verified
+
+
+def _replicate_crossover(seed: int = 11, n: int = 40) -> pd.DataFrame:
+    """ABAB/BABA replicate crossover with subject-by-treatment variances 1.0 and 0.5."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        seq = ("A", "B", "A", "B") if i % 2 else ("B", "A", "B", "A")
+        b = rng.multivariate_normal([0.0, 0.0], [[1.0, 0.4], [0.4, 0.5]])
+        for p, t in enumerate(seq, start=1):
+            y = 10 + 0.3 * (t == "B") + 0.1 * p + b[int(t == "B")] + rng.normal(0, 0.5)
+            rows.append((f"S{i:02d}", "".join(seq), str(p), t, y))
+    return pd.DataFrame(rows, columns=["USUBJID", "SEQ", "PER", "TRT", "Y"])
+
+
+def test_factor_in_a_random_term_gives_one_column_per_level():
+    # lme4's (0 + TRT | USUBJID): a variance per treatment and their covariance (SAS
+    # RANDOM TRT / SUBJECT=USUBJID TYPE=UN), identified in a replicate design
+    d = _replicate_crossover()
+    fit = mmrm("Y ~ SEQ + PER + TRT + (0 + TRT | USUBJID)", d)
+    g = fit.random_covariance["(0 + TRT | USUBJID)"]
+    assert g.index.tolist() == ["TRTA", "TRTB"] and fit.optimizer.verified
+    # with an intercept the first level is dropped (treatment contrasts), as model.matrix
+    fit1 = mmrm("Y ~ SEQ + PER + TRT + (1 + TRT | USUBJID)", d)
+    assert fit1.random_covariance["(1 + TRT | USUBJID)"].index.tolist() == [
+        "(Intercept)", "TRTB"]
+    # the same model in two parametrizations: equal log-likelihoods, and
+    # Var(b_B) = g11 + 2 g12 + g22 of the intercept form
+    assert fit1.loglik == pytest.approx(fit.loglik, rel=1e-9)
+    g1 = fit1.random_covariance["(1 + TRT | USUBJID)"].to_numpy()
+    assert g.iloc[1, 1] == pytest.approx(g1[0, 0] + 2 * g1[1, 0] + g1[1, 1], rel=1e-5)
+
+
+def test_treatment_variances_in_a_two_period_crossover_are_not_identifiable():
+    # one observation per subject and treatment: V = G + sigma^2 I has a ridge in sigma^2
+    d = _replicate_crossover()
+    two = d[d["PER"].isin(["1", "2"])]
+    with pytest.raises(ModelError, match="not identifiable: the likelihood is flat"):
+        mmrm("Y ~ SEQ + PER + TRT + (0 + TRT | USUBJID)", two)

@@ -38,7 +38,12 @@ from ldn_stats.models.mmrm.covariance import (
     RandomBlock,
     get_structure,
 )
-from ldn_stats.models.mmrm.design import DesignSpec, build_design
+from ldn_stats.models.mmrm.design import (
+    DesignSpec,
+    _level_order,
+    build_design,
+    is_factor,
+)
 from ldn_stats.models.mmrm.df import DF_METHODS, Inference, t_tests
 from ldn_stats.models.mmrm.formula import SPATIAL_STRUCTURES, Formula, parse_formula
 from ldn_stats.models.mmrm.kenward_roger import inverse, kenward_roger
@@ -60,7 +65,7 @@ _VCOV = ("asymptotic", "empirical")
 
 
 # ================================================================== fitting
-def _subject_and_clusters(f: Formula, d: pd.DataFrame):
+def _subject_and_clusters(f: Formula, d: pd.DataFrame, spec: DesignSpec):
     """Subject column, per-row cluster labels, random blocks and ``Z`` values of ``f``."""
     cov = f.covariance
     if cov is None and not f.random:
@@ -80,16 +85,30 @@ def _subject_and_clusters(f: Formula, d: pd.DataFrame):
                 f"random term {label} must be nested in the subject {subject!r} (its "
                 f"grouping must start with {subject!r})"
             )
-        cols = term.columns()
-        if not cols:
+        if not term.columns():
             raise ModelError(f"random term {label} has no columns: (0 | ...) removes the "
-                             "intercept; name a numeric column, e.g. (0 + ADY | USUBJID)")
-        for c in cols:
+                             "intercept; name a column, e.g. (0 + ADY | USUBJID)")
+        cols: list[str] = []
+        intercept = "(Intercept)" in term.columns()
+        for c in term.columns():
             if c == "(Intercept)":
                 zcols.append(np.ones(len(d)))
-                continue
-            zcols.append(_slope_values(d, c, label))
-        blocks.append(RandomBlock(label, ":".join(term.grouping), cols))
+                cols.append(c)
+            elif is_factor(d[c]):
+                _refuse_numbers_with_typos(d[c], c, label)
+                # R's model.matrix: an indicator per level, the first dropped beside an
+                # intercept (treatment contrasts), named column + level
+                levels = (spec.factors[c] if c in spec.factors
+                          else _level_order(d[c], np.ones(len(d), dtype=bool)))
+                lab = d[c].astype(str).to_numpy() if not pd.api.types.is_bool_dtype(
+                    d[c].dtype) else np.where(d[c].to_numpy(bool), "TRUE", "FALSE")
+                for lev in levels[1:] if intercept else levels:
+                    zcols.append((lab == lev).astype(float))
+                    cols.append(f"{c}{lev}")
+            else:
+                zcols.append(_slope_values(d, c, label))
+                cols.append(c)
+        blocks.append(RandomBlock(label, ":".join(term.grouping), tuple(cols)))
     clusters = np.column_stack([_cluster_codes(d, t.grouping) for t in f.random]
                                ) if f.random else None
     slopes = any(not b.intercept_only for b in blocks)
@@ -114,6 +133,29 @@ def _cluster_labels(d: pd.DataFrame, grouping: tuple[str, ...], codes: np.ndarra
     _, first = np.unique(codes, return_index=True)
     rows = d.iloc[first][list(grouping)].astype(str)
     return tuple(":".join(v) for v in rows.itertuples(index=False, name=None))
+
+
+def _refuse_numbers_with_typos(col: pd.Series, column: str, label: str) -> None:
+    """A text column that is numbers but for a few entries is a typo, not a factor.
+
+    In a random term a factor's levels become columns of ``Z`` (and of ``G``): a
+    study-day column read as text because one row says ``"day 22"`` would silently
+    give a G with one row per distinct day.
+    """
+    if pd.api.types.is_bool_dtype(col.dtype) or isinstance(col.dtype, pd.CategoricalDtype):
+        return
+    present = col.dropna()
+    if len(present) == 0:
+        return
+    as_number = pd.to_numeric(present, errors="coerce")
+    bad = as_number.isna().to_numpy()
+    if bad.any() and bad.mean() <= 0.1:
+        i = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"random term {label}: column {column!r} holds numbers except at row "
+            f"{present.index[i]!r} ({present.iloc[i]!r}, {int(bad.sum())} such rows); a "
+            "random coefficient multiplies a numeric column: correct those values (a text "
+            "column would be a factor, one G column per level)")
 
 
 def _slope_values(d: pd.DataFrame, column: str, label: str) -> np.ndarray:
@@ -321,9 +363,11 @@ def mmrm(
         of ``us, cs, csh, ar1, ar1h, ad, adh, toep, toeph, sp_exp, sp_gau`` (spatial:
         numeric coordinates before ``|``), and/or random terms in lme4's syntax:
         intercepts ``(1 | SUBJECT)``, ``(1 | SUBJECT:PERIOD)``, random coefficients
-        ``(1 + ADY | SUBJECT)`` (numeric columns; an unstructured ``G``, SAS ``RANDOM
-        INT ADY / TYPE=UN``), uncorrelated ``(1 | S) + (0 + ADY | S)``; random terms
-        and a covariance term together are SAS's RANDOM + REPEATED. Parsed, never
+        ``(1 + ADY | SUBJECT)`` (an unstructured ``G``, SAS ``RANDOM INT ADY /
+        TYPE=UN``), uncorrelated ``(1 | S) + (0 + ADY | S)``; a factor gives one column
+        per level (``(0 + TRTA | S)``: a variance per treatment, SAS ``RANDOM TRTA /
+        TYPE=UN``; beside an intercept the first level is dropped); random terms and a
+        covariance term together are SAS's RANDOM + REPEATED. Parsed, never
         evaluated.
     data : pandas.DataFrame
         Long data, one row per subject and visit. Visit order is the categorical
@@ -406,7 +450,10 @@ def mmrm(
     ``G``. A ``G`` that converges to singular (a random slope without variance, or a
     correlation of +-1) is a :class:`~ldn_stats.errors.ConvergenceError` naming the
     uncorrelated model to fit instead; a one-column term whose variance goes to zero
-    is held at that boundary, as SAS and lme4 do. The Hessian is analytic; ``W``
+    is held at that boundary, as SAS and lme4 do. Covariance parameters the data
+    cannot tell apart (a ridge of the likelihood: a random intercept beside ``us``,
+    treatment variances in a two-period crossover) are a :class:`ModelError`, found
+    from the expected information, never an arbitrary point of the ridge. The Hessian is analytic; ``W``
     for Satterthwaite and Kenward-Roger is its inverse (mmrm's ``theta_vcov``),
     except for Kenward-Roger in models with random effects, where ``W`` is the
     inverse expected information, as pbkrtest (lmerTest, emmeans) computes it.
@@ -496,7 +543,7 @@ def _mmrm(formula, data, reml, df_method, weights, vcov, conf_level, accept_nonc
             f"the fixed-effects design of {f.text!r} is rank deficient after dropping "
             f"aliased columns ({', '.join(spec.dropped) or 'none'})"
         )
-    subject, clusters, blocks, zvalues = _subject_and_clusters(f, d)
+    subject, clusters, blocks, zvalues = _subject_and_clusters(f, d, spec)
     re_labels = tuple(_cluster_labels(d, t.grouping, clusters[:, r])
                       for r, t in enumerate(f.random))
     _check_subject_ids(d[subject], subject)
@@ -536,17 +583,29 @@ def _mmrm(formula, data, reml, df_method, weights, vcov, conf_level, accept_nonc
                            start="standard", structure_name=name, simpler=None)
         return [m2.group_sigma(th2, g)[0] for g in range(len(groups))]
 
-    theta, opt = _optimize(lik, model, cov, X, y, pos, group, accept_nonconvergence,
+    theta, opt = _optimize(lik, model, cov, X, y, pos, group,
+                           accept_nonconvergence or bool(model.n_re),
                            strategy=strategy, start=start,
                            structure_name=cov.structure if cov is not None else None,
                            simpler=simpler_fit)
+    if model.n_re and not opt.converged:
+        # a ridge defeats every optimizer: say so rather than that none converged
+        st0 = lik.state(theta, order=1)
+        if st0 is not None:
+            _check_identified(model, theta, lik.hessian(theta, st0, kind="expected"))
+        if not accept_nonconvergence:
+            raise ConvergenceError(failure_message(opt.attempts))
     st = lik._cached(theta) or lik.state(theta, order=1)
     H = opt.hessian if model.n_re == 0 and opt.hessian is not None else lik.hessian(theta, st)
+    expected = None
+    if model.n_re:
+        expected = lik.hessian(theta, st, kind="expected")
+        _check_identified(model, theta, expected)
     W = inverse(H)
     W_kr = W
     if model.n_re and df_method in ("kenward-roger", "kenward-roger-linear"):
         # pbkrtest (lmerTest's Kenward-Roger) uses the expected information
-        W_kr = inverse(lik.hessian(theta, st, kind="expected"))
+        W_kr = inverse(expected)
     phi = st.phi
     Pk = lik.p_matrices(st)
     vc = phi
@@ -702,6 +761,43 @@ def _optimize(lik, model, cov, X, y, pos, group, accept, strategy="default", sta
     if not opt.converged and not accept:
         raise ConvergenceError(failure_message(opt.attempts))
     return theta, opt
+
+
+#: smallest eigenvalue of the correlation-scaled expected information of an identified model
+IDENTIFIED_TOL = 1e-10
+
+
+def _check_identified(model: MarginalCovariance, theta: np.ndarray,
+                      expected: np.ndarray) -> None:
+    """Refuse covariance parameters that the data cannot tell apart (a likelihood ridge).
+
+    With random effects, G and R can be confounded in ways no rule lists in advance
+    (``(0 + TRT | S)`` plus a residual in a two-period crossover, say): the likelihood
+    is then flat along a direction and any optimum returned is one arbitrary point.
+    The expected information is singular exactly there; it is scaled to a correlation
+    matrix (so units do not matter) and its smallest eigenvalue compared with
+    :data:`IDENTIFIED_TOL`. Variances held at their zero boundary are left out.
+    """
+    keep = np.ones(model.n_theta, dtype=bool)
+    keep[model.n_r:] = ~_boundary_components(model, theta)
+    E = expected[np.ix_(keep, keep)]
+    d = np.sqrt(np.clip(np.diag(E), 0.0, None))
+    names = np.array(model.param_names())[keep]
+    if np.any(d <= 0) or not np.all(np.isfinite(E)):
+        bad = ", ".join(names[~(d > 0)]) or "?"
+        raise ModelError(f"the covariance parameters are not identifiable: the data carry no "
+                         f"information on {bad}; drop that term or choose a simpler structure")
+    ev, vec = np.linalg.eigh(E / np.outer(d, d))
+    if ev[0] > IDENTIFIED_TOL:
+        return
+    size = np.abs(vec[:, 0])
+    top = [i for i in np.argsort(-size, kind="stable") if size[i] >= 0.2 * size.max()]
+    involved = ", ".join(names[top[:6]]) + (", ..." if len(top) > 6 else "")
+    raise ModelError(
+        f"the covariance parameters are not identifiable: the likelihood is flat along a "
+        f"combination of {involved} (scaled expected information has eigenvalue "
+        f"{ev[0]:.2g}), so the G and R parts cannot be told apart and any estimate would be "
+        "arbitrary; drop a random term or use an R-side structure that does not contain it")
 
 
 def _z_scales(model: MarginalCovariance, lik: Likelihood) -> list[np.ndarray]:
