@@ -159,17 +159,12 @@ def _refuse_numbers_with_typos(col: pd.Series, column: str, label: str) -> None:
 
 
 def _slope_values(d: pd.DataFrame, column: str, label: str) -> np.ndarray:
-    """A random coefficient's column as floats, or a DataError naming row and value."""
+    """A numeric random coefficient's column as floats; a DataError names a non-finite row.
+
+    Text, categorical and boolean columns are factors (see :func:`is_factor`) and do not
+    come here.
+    """
     col = d[column]
-    if pd.api.types.is_bool_dtype(col.dtype) or not pd.api.types.is_numeric_dtype(col.dtype):
-        bad = col.map(lambda v: not isinstance(v, int | float | np.number)
-                      or isinstance(v, bool)).to_numpy(dtype=bool)
-        i = int(np.flatnonzero(bad)[0]) if bad.any() else 0
-        raise DataError(
-            f"random term {label}: column {column!r} must be numeric (a random coefficient "
-            f"multiplies it), found {col.dtype} with value {col.iloc[i]!r} at row "
-            f"{col.index[i]!r}; a factor is not supported inside a random term, code it as "
-            "numbers (e.g. days or visit numbers)")
     z = col.to_numpy(dtype=float)
     if not np.isfinite(z).all():
         i = int(np.flatnonzero(~np.isfinite(z))[0])
@@ -453,8 +448,8 @@ def mmrm(
     is held at that boundary, as SAS and lme4 do. Covariance parameters the data
     cannot tell apart (a ridge of the likelihood: a random intercept beside ``us``,
     treatment variances in a two-period crossover) are a :class:`ModelError`, found
-    from the expected information, never an arbitrary point of the ridge. The Hessian is analytic; ``W``
-    for Satterthwaite and Kenward-Roger is its inverse (mmrm's ``theta_vcov``),
+    from the expected information, never an arbitrary point of the ridge. The Hessian
+    is analytic; ``W`` for Satterthwaite and Kenward-Roger is its inverse (mmrm's ``theta_vcov``),
     except for Kenward-Roger in models with random effects, where ``W`` is the
     inverse expected information, as pbkrtest (lmerTest, emmeans) computes it.
     AIC and BIC count the covariance parameters only (R mmrm), not the fixed
