@@ -110,7 +110,9 @@ def diary_crossover(
     period's middle spread more and the treatment effect's SE allows for it.
 
     Validated against R 4.2.2 ``lmer(AVAL ~ TRTSEQP + APERIOD + TRTA + APERDY +
-    (1 | USUBJID) + (1 | USUBJID:APERIOD))`` with ``emmeans`` (``tests/reference/crossover``).
+    (1 | USUBJID) + (1 | USUBJID:APERIOD))`` with ``emmeans`` (``tests/reference/crossover``);
+    with ``random_slope``, ``(1 + APERDY | USUBJID:APERIOD)`` against lmerTest, pbkrtest and
+    emmeans at lme4's polished optimum (``tests/reference/diary_slope``).
 
     Examples
     --------
