@@ -60,6 +60,7 @@ __all__ = [
     "PatternBatch",
     "RandomBlock",
     "get_structure",
+    "lower_pairs",
 ]
 
 
@@ -474,6 +475,17 @@ class PatternBatch:
     zvals: np.ndarray | None = None
 
 
+def lower_pairs(q: int) -> tuple[tuple[int, int], ...]:
+    """``(a, b)``, ``a >= b``: the lower triangle of a q x q matrix, row by row.
+
+    Examples
+    --------
+    >>> lower_pairs(2)
+    ((0, 0), (1, 0), (1, 1))
+    """
+    return tuple((a, b) for a in range(q) for b in range(a + 1))
+
+
 @dataclass(frozen=True)
 class RandomBlock:
     """One G-side term: its grouping, the columns of ``Z`` and an unstructured ``G``.
@@ -507,7 +519,7 @@ class RandomBlock:
     @property
     def pairs(self) -> tuple[tuple[int, int], ...]:
         """``(a, b)``, ``a >= b``, of each parameter: the lower triangle row by row."""
-        return tuple((a, b) for a in range(self.q) for b in range(a + 1))
+        return lower_pairs(self.q)
 
     @property
     def intercept_only(self) -> bool:
@@ -588,10 +600,7 @@ class MarginalCovariance:
             names = tuple(re_names) if re_names else tuple(f"re{r + 1}" for r in range(n_re))
             blocks = tuple(RandomBlock(f"(1 | {nm})", nm) for nm in names)
         self.blocks = tuple(blocks)
-        #: per G parameter: (block, a, b)
-        self.re_params = tuple((r, a, b) for r, blk in enumerate(self.blocks)
-                               for a, b in blk.pairs)
-        self.n_re = len(self.re_params)
+        self.n_re = sum(blk.n_theta for blk in self.blocks)
         #: per G parameter: its name in ``theta``
         self.re_names = tuple(n for blk in self.blocks for n in blk.param_names())
         offsets = np.cumsum([0] + [blk.q for blk in self.blocks])
@@ -608,6 +617,11 @@ class MarginalCovariance:
             out.append(slice(start, start + blk.n_theta))
             start += blk.n_theta
         return out
+
+    def z_slice(self, r: int) -> slice:
+        """Columns of the side-by-side ``Z`` values (``zvalues``, ``zvals``) of term ``r``."""
+        o = self._z_offset[r]
+        return slice(o, o + self.blocks[r].q)
 
     def g_matrices(self, theta: np.ndarray) -> list[np.ndarray]:
         """Each random term's ``G`` at ``theta``."""
@@ -641,8 +655,7 @@ class MarginalCovariance:
                     raise ModelError(f"random term {blk.label}: the batch has no Z values")
                 z = np.ones((n_pat, n, 1))
             else:
-                o = self._z_offset[r]
-                z = batch.zvals[:, :, o:o + blk.q]
+                z = batch.zvals[:, :, self.z_slice(r)]
             for a, b in blk.pairs:
                 zz = z[:, :, a, None] * z[:, None, :, b]
                 if a != b:

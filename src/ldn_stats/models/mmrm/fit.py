@@ -37,6 +37,7 @@ from ldn_stats.models.mmrm.covariance import (
     MarginalCovariance,
     RandomBlock,
     get_structure,
+    lower_pairs,
 )
 from ldn_stats.models.mmrm.design import (
     DesignSpec,
@@ -242,7 +243,7 @@ def _log_cholesky(phi: np.ndarray, q: int):
     (nlme's ``pdLogChol``): every ``phi`` gives a positive definite ``G``. Returns
     ``theta`` (k,), ``J = dtheta/dphi`` (k, k) and ``T = d2theta/dphi dphi`` (k, k, k).
     """
-    pairs = [(a, b) for a in range(q) for b in range(a + 1)]
+    pairs = lower_pairs(q)
     k = len(pairs)
     L = np.zeros((q, q))
     dL = np.zeros((k, q, q))
@@ -271,14 +272,14 @@ class _VarianceScale:
 
     ``theta`` entries in ``mask`` (variances: of each one-column random term and the
     residual variance of a model without R-side structure) are ``exp(phi)``; each
-    random term with ``q > 1`` columns (``chol``: its ``theta`` indices and ``q``) is
+    random term with ``q > 1`` columns (``chol``: its ``theta`` indices and block) is
     ``G = L L'`` on the log-Cholesky scale (:func:`_log_cholesky`). ``fixed`` marks
     variances held at zero (a variance component at its boundary); the optimizer then
     works on the remaining ones.
     """
 
     def __init__(self, lik: Likelihood, mask: np.ndarray, fixed: np.ndarray | None = None,
-                 chol: Sequence[tuple[np.ndarray, int]] = ()) -> None:
+                 chol: Sequence[tuple[np.ndarray, RandomBlock]] = ()) -> None:
         self.lik, self.mask, self.chol = lik, mask, tuple(chol)
         self.fixed = np.zeros_like(mask) if fixed is None else fixed
         self.free = ~self.fixed
@@ -289,14 +290,14 @@ class _VarianceScale:
         logs = self.mask & self.free
         th[logs] = np.exp(th[logs])
         if order == 0:
-            for idx, q in self.chol:
-                th[idx] = _log_cholesky(th[idx], q)[0]
+            for idx, blk in self.chol:
+                th[idx] = _log_cholesky(th[idx], blk.q)[0]
             return th, None, None
         K = len(th)
         J = np.diag(np.where(self.mask, th, 1.0))
         T = [(np.flatnonzero(self.mask), None)]
-        for idx, q in self.chol:
-            th[idx], Jb, Tb = _log_cholesky(th[idx], q)
+        for idx, blk in self.chol:
+            th[idx], Jb, Tb = _log_cholesky(th[idx], blk.q)
             J[np.ix_(idx, idx)] = Jb
             T.append((idx, Tb))
         return th, J, (T, K)
@@ -308,15 +309,11 @@ class _VarianceScale:
         """The free ``phi`` of a ``theta`` (``G`` floored to positive definite)."""
         phi = np.array(theta, dtype=float)
         phi[self.mask] = np.log(np.maximum(phi[self.mask], 1e-300))
-        for idx, q in self.chol:
-            pairs = [(a, b) for a in range(q) for b in range(a + 1)]
-            G = np.zeros((q, q))
-            for t, (a, b) in zip(idx, pairs, strict=True):
-                G[a, b] = G[b, a] = theta[t]
-            ev, vec = np.linalg.eigh(G)
+        for idx, blk in self.chol:
+            ev, vec = np.linalg.eigh(blk.matrix(np.asarray(theta, dtype=float)[idx]))
             top = max(float(ev.max()), 1e-300)
             L = np.linalg.cholesky((vec * np.maximum(ev, 1e-10 * top)) @ vec.T)
-            phi[idx] = [np.log(L[a, a]) if a == b else L[a, b] for a, b in pairs]
+            phi[idx] = [np.log(L[a, a]) if a == b else L[a, b] for a, b in blk.pairs]
         return phi[self.free]
 
     def value_and_grad(self, phi):
@@ -583,19 +580,16 @@ def _mmrm(formula, data, reml, df_method, weights, vcov, conf_level, accept_nonc
                            strategy=strategy, start=start,
                            structure_name=cov.structure if cov is not None else None,
                            simpler=simpler_fit)
-    if model.n_re and not opt.converged:
-        # a ridge defeats every optimizer: say so rather than that none converged
-        st0 = lik.state(theta, order=1)
-        if st0 is not None:
-            _check_identified(model, theta, lik.hessian(theta, st0, kind="expected"))
-        if not accept_nonconvergence:
-            raise ConvergenceError(failure_message(opt.attempts))
     st = lik._cached(theta) or lik.state(theta, order=1)
-    H = opt.hessian if model.n_re == 0 and opt.hessian is not None else lik.hessian(theta, st)
     expected = None
-    if model.n_re:
+    if model.n_re and st is not None:
+        # checked before the convergence verdict: a ridge defeats every optimizer, and
+        # saying so is more use than saying that none converged
         expected = lik.hessian(theta, st, kind="expected")
         _check_identified(model, theta, expected)
+    if model.n_re and not opt.converged and not accept_nonconvergence:
+        raise ConvergenceError(failure_message(opt.attempts))
+    H = opt.hessian if model.n_re == 0 and opt.hessian is not None else lik.hessian(theta, st)
     W = inverse(H)
     W_kr = W
     if model.n_re and df_method in ("kenward-roger", "kenward-roger-linear"):
@@ -681,7 +675,7 @@ def _optimize(lik, model, cov, X, y, pos, group, accept, strategy="default", sta
         vmask = model.variance_params()
         if cov is None:
             vmask[0] = True
-        chol = [(np.arange(sl.start, sl.stop), blk.q)
+        chol = [(np.arange(sl.start, sl.stop), blk)
                 for blk, sl in zip(model.blocks, model.re_slices(), strict=True) if blk.q > 1]
         # each random coefficient starts with half the residual variance on the scale of
         # its column (an intercept: half the variance), uncorrelated
@@ -797,14 +791,13 @@ def _check_identified(model: MarginalCovariance, theta: np.ndarray,
 
 def _z_scales(model: MarginalCovariance, lik: Likelihood) -> list[np.ndarray]:
     """Root mean square of each random term's ``Z`` columns over the rows (1 for an intercept)."""
-    out, j = [], 0
-    for blk in model.blocks:
+    out = []
+    for r, blk in enumerate(model.blocks):
         if lik.zvalues is None:
             out.append(np.ones(blk.q))
         else:
-            z = lik.zvalues[:, j:j + blk.q]
+            z = lik.zvalues[:, model.z_slice(r)]
             out.append(np.maximum(np.sqrt(np.mean(z * z, axis=0)), 1e-300))
-        j += blk.q
     return out
 
 
@@ -977,10 +970,7 @@ def _check_g_and_r_separable(f: Formula, model: MarginalCovariance, pos: np.ndar
     if cov is None or not model.blocks or cov.structure not in _ABSORB_INTERCEPT:
         return
     time = cov.time[0]
-    j = 0
-    for blk in model.blocks:
-        cols = slice(j, j + blk.q)
-        j += blk.q
+    for r, blk in enumerate(model.blocks):
         if blk.grouping != cov.subject:
             continue
         why = None
@@ -988,7 +978,7 @@ def _check_g_and_r_separable(f: Formula, model: MarginalCovariance, pos: np.ndar
             why = (f"{cov.structure}() already has a covariance common to every pair of "
                    "visits, which is what a random intercept adds")
         elif cov.structure == "us" and pos is not None and zvalues is not None:
-            z = pd.DataFrame(zvalues[:, cols])
+            z = pd.DataFrame(zvalues[:, model.z_slice(r)])
             if (z.groupby(pos).nunique() <= 1).all().all():
                 why = ("us() already has any covariance over the visits, and the columns "
                        f"of {blk.label} are functions of the visit")

@@ -191,17 +191,16 @@ class MMRMResult(LinearModelResult):
             return {}
         st = self._lik.state(self._theta, order=0)
         r = self._response - self._fitted
-        vr = np.empty_like(r)  # V_i^-1 r_i, row by row
+        vr = np.empty_like(r)  # V_i^-1 r_i, row by row, from the state's inverses
         for part in st.parts:
             for j, rows in enumerate(part["batch"].rows):
                 nv = rows.shape[1]
-                vr[rows] = np.linalg.solve(part["V"][j][:nv, :nv], r[rows].T).T
+                vr[rows] = r[rows] @ part["Vinv"][j][:nv, :nv]
         z_all = self._lik.zvalues
-        out, j = {}, 0
+        out = {}
         for b, (blk, G) in enumerate(zip(model.blocks, model.g_matrices(self._theta),
                                          strict=True)):
-            z = np.ones((len(r), 1)) if z_all is None else z_all[:, j:j + blk.q]
-            j += blk.q
+            z = np.ones((len(r), 1)) if z_all is None else z_all[:, model.z_slice(b)]
             codes = self._re_codes[:, b].astype(np.intp)
             n_c = int(codes.max()) + 1
             zr = np.zeros((n_c, blk.q))
